@@ -1,0 +1,38 @@
+import { Command, Option } from 'clipanion';
+import { MetadataParseError, readMetadataFile } from '../../src/metadata/parse.js';
+import { formatProblems, MetadataValidationError, validateMetadata } from '../../src/metadata/validate.js';
+import { ExitCode } from '../exit-codes.js';
+
+export class ValidateMetadataCommand extends Command {
+  static override paths = [['validate', 'metadata']];
+  static override usage = Command.Usage({
+    description: 'Check metadata files against schema v0.3, locally, with the validator the server uses',
+    details: `
+      Each file is YAML or JSON holding one component version. Every problem is reported with its JSON
+      Pointer. Exits 0 when all files are valid and 2 when any is invalid or unreadable.
+    `,
+    examples: [['Check two files', '$0 validate metadata validator.yml tool.json']],
+  });
+
+  files = Option.Rest({ required: 1, name: 'file' });
+
+  async execute(): Promise<number> {
+    let invalid = 0;
+    for (const file of this.files) {
+      try {
+        const document = validateMetadata(await readMetadataFile(file));
+        this.context.stdout.write(`valid: ${file} (${document.name}@${document.version})\n`);
+      } catch (error) {
+        invalid += 1;
+        if (error instanceof MetadataValidationError) {
+          this.context.stderr.write(`${file}: ${formatProblems(error)}\n`);
+        } else if (error instanceof MetadataParseError) {
+          this.context.stderr.write(`MetadataParseError: ${error.message}\n`);
+        } else {
+          throw error;
+        }
+      }
+    }
+    return invalid ? ExitCode.InvalidInput : ExitCode.Ok;
+  }
+}

@@ -1,0 +1,35 @@
+import { readFileSync } from 'node:fs';
+import { Builtins, Cli } from 'clipanion';
+import { packageRoot } from '../src/paths.js';
+import { DbMigrateCommand, DbStatusCommand } from './commands/db.js';
+import { ServeCommand } from './commands/serve.js';
+import { ValidateMetadataCommand } from './commands/validate.js';
+import { ExitCode } from './exit-codes.js';
+
+function packageVersion(): string {
+  return JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')).version;
+}
+
+export function createCli(): Cli {
+  const cli = new Cli({ binaryName: 'omnibase', binaryLabel: 'omnibase registry', binaryVersion: packageVersion() });
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  cli.register(ServeCommand);
+  cli.register(DbMigrateCommand);
+  cli.register(DbStatusCommand);
+  cli.register(ValidateMetadataCommand);
+  return cli;
+}
+
+/** Runs one command line and returns its exit code; a command line that does not parse is a usage error (2). */
+export async function runCli(argv: string[], context = Cli.defaultContext): Promise<number> {
+  const cli = createCli();
+  let command;
+  try {
+    command = cli.process(argv, context);
+  } catch (error) {
+    context.stderr.write(cli.error(error));
+    return ExitCode.InvalidInput;
+  }
+  return cli.run(command, context);
+}

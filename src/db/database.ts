@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
+import { PrismaPGlite } from 'pglite-prisma-adapter';
+import { PrismaClient } from '../generated/prisma/client.js';
+import type { DatabaseTarget } from './target.js';
+
+/** Raw SQL on one connection, for the work Prisma's client cannot do: multi-statement scripts and session locks. */
+export interface SqlSession {
+  exec(script: string): Promise<void>;
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+export interface Database {
+  readonly engine: DatabaseTarget['engine'];
+  readonly prisma: PrismaClient;
+  /** Runs `work` on one dedicated connection, released afterwards. */
+  withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  /** Connections in the PostgreSQL pool. */
+  poolSize?: number;
+  /** Called with the SQL of every statement the client sends, e.g. to record round trips in tests. */
+  onQuery?: (sql: string) => void;
+}
+
+// Interactive transactions wait for a pooled connection under load; Prisma's 2 s / 5 s defaults are too tight.
+const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
+
+export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<Database> {
+  return target.engine === 'postgres' ? openPostgres(target.url, options) : openPGlite(target.dataDir, options);
+}
+
+function createClient(adapter: PrismaPg | PrismaPGlite, options: OpenDatabaseOptions): PrismaClient {
+  const prisma = new PrismaClient({
+    adapter,
+    transactionOptions: TRANSACTION_OPTIONS,
+    log: options.onQuery ? [{ emit: 'event', level: 'query' }] : [],
+  });
+  if (options.onQuery) {
+    const onQuery = options.onQuery;
+    prisma.$on('query' as never, (event: { query: string }) => onQuery(event.query));
+  }
+  return prisma;
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  // An idle client that loses its connection must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  const prisma = createClient(new PrismaPg(pool), options);
+  return {
+    engine: 'postgres',
+    prisma,
+    async withSession(work) {
+      const client = await pool.connect();
+      try {
+        return await work({
+          async exec(script) {
+            await client.query(script);
+          },
+          async query<Row>(sql: string, params: readonly unknown[] = []) {
+            return (await client.query(sql, [...params])).rows as Row[];
+          },
+        });
+      } finally {
+        client.release();
+      }
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOptions): Promise<Database> {
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const prisma = createClient(new PrismaPGlite(pglite), options);
+  return {
+    engine: 'pglite',
+    prisma,
+    // PGlite is one connection already; its own mutex keeps statements from interleaving with a transaction.
+    withSession: (work) =>
+      work({
+        async exec(script) {
+          await pglite.exec(script);
+        },
+        async query<Row>(sql: string, params: readonly unknown[] = []) {
+          return (await pglite.query<Row>(sql, [...params])).rows;
+        },
+      }),
+    async close() {
+      await prisma.$disconnect();
+      await pglite.close();
+    },
+  };
+}

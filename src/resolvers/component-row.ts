@@ -1,0 +1,26 @@
+import type { ComponentMetadata } from '../metadata/validate.js';
+import { versionSortKey } from '../metadata/version-key.js';
+import type { Component, ComponentType, Lifecycle, Prisma } from '../generated/prisma/client.js';
+
+export type { Component };
+
+/** The typed columns a document implies; the document itself stays the source of truth. */
+export function columnsOf(document: ComponentMetadata) {
+  return {
+    name: document.name,
+    version: document.version,
+    versionKey: versionSortKey(document.version),
+    type: document.type.toUpperCase() as ComponentType,
+    lifecycle: document.lifecycle.toUpperCase() as Lifecycle,
+    description: document.description ?? null,
+    owner: document.owner ?? null,
+    tags: document.tags ?? [],
+    document: document as unknown as Prisma.InputJsonObject,
+  };
+}
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID_PATTERN.test(value);
+}

@@ -1,0 +1,38 @@
+import { isUuid, type Component } from './component-row.js';
+import type { RegistryContext } from './context.js';
+import { BadUserInputError } from './errors.js';
+import { assertVersionSpec, resolveRange } from './ranges.js';
+
+export async function lookupByUuid(ctx: RegistryContext, uuid: string): Promise<Component | null> {
+  if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
+  return ctx.db.prisma.component.findUnique({ where: { uuid: uuid.toLowerCase() } });
+}
+
+/** The version of `name` that `versionSpec` chooses (see resolveRange), or null when none does. */
+export async function lookupByName(ctx: RegistryContext, name: string, versionSpec = '*'): Promise<Component | null> {
+  assertVersionSpec(versionSpec);
+  const candidates = await ctx.db.prisma.component.findMany({
+    where: { name, lifecycle: { not: 'RETIRED' } },
+    select: { uuid: true, version: true, lifecycle: true },
+  });
+  const chosen = resolveRange(candidates, versionSpec);
+  return chosen ? ctx.db.prisma.component.findUnique({ where: { uuid: chosen.uuid } }) : null;
+}
+
+export interface ComponentSelector {
+  readonly uuid?: string | null;
+  readonly name?: string | null;
+  readonly versionSpec?: string | null;
+}
+
+/** `component(uuid)` or `component(name, versionSpec)`: exactly one way of naming it. */
+export async function lookupComponent(ctx: RegistryContext, selector: ComponentSelector): Promise<Component | null> {
+  const { uuid, name, versionSpec } = selector;
+  if (uuid != null && name != null) throw new BadUserInputError('give either uuid or name, not both');
+  if (uuid != null) {
+    if (versionSpec != null) throw new BadUserInputError('versionSpec goes with name, not uuid', 'versionSpec');
+    return lookupByUuid(ctx, uuid);
+  }
+  if (name != null) return lookupByName(ctx, name, versionSpec ?? '*');
+  throw new BadUserInputError('give a uuid, or a name with an optional versionSpec');
+}

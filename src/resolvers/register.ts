@@ -1,0 +1,53 @@
+import { isDeepStrictEqual } from 'node:util';
+import { validateMetadata } from '../metadata/validate.js';
+import { recordChange } from './changes.js';
+import { columnsOf, type Component } from './component-row.js';
+import type { RegistryContext } from './context.js';
+import { AlreadyExistsError } from './errors.js';
+
+export interface RegisterResult {
+  /** False when this exact document was already registered under its uuid: registering is idempotent. */
+  readonly registered: boolean;
+  readonly component: Component;
+}
+
+/** Validates a metadata document and stores it as a new component version at revision 1. */
+export async function registerComponent(ctx: RegistryContext, metadata: unknown): Promise<RegisterResult> {
+  const document = validateMetadata(metadata);
+  const columns = columnsOf(document);
+  return ctx.db.prisma.$transaction(async (tx) => {
+    // ON CONFLICT DO NOTHING waits for a concurrent registration of the same key, then sees it.
+    const { count } = await tx.component.createMany({
+      data: [{ uuid: document.uuid, ...columns, revision: 1 }],
+      skipDuplicates: true,
+    });
+    if (count === 1) {
+      await tx.componentRevision.create({
+        data: { componentUuid: document.uuid, revision: 1, document: columns.document, actor: ctx.actor },
+      });
+      await recordChange(tx, 'REGISTERED', document.uuid, 1);
+      const component = await tx.component.findUniqueOrThrow({ where: { uuid: document.uuid } });
+      return { registered: true, component };
+    }
+    const existing = await tx.component.findMany({
+      where: { OR: [{ uuid: document.uuid }, { name: document.name, version: document.version }] },
+    });
+    const sameUuid = existing.find((component) => component.uuid === document.uuid);
+    if (sameUuid && isDeepStrictEqual(sameUuid.document, document)) {
+      return { registered: false, component: sameUuid };
+    }
+    if (sameUuid) {
+      throw new AlreadyExistsError(
+        `uuid ${document.uuid} is already registered (${sameUuid.name}@${sameUuid.version}, revision ${sameUuid.revision}) ` +
+          'with a different document; use update to change it',
+        sameUuid.uuid,
+      );
+    }
+    const sameVersion = existing[0]!;
+    throw new AlreadyExistsError(
+      `${document.name}@${document.version} is already registered under uuid ${sameVersion.uuid}; ` +
+        'a new document needs a new version',
+      sameVersion.uuid,
+    );
+  });
+}

@@ -1,0 +1,74 @@
+import { isDeepStrictEqual } from 'node:util';
+import { applyMergePatch } from '../metadata/merge-patch.js';
+import { validateMetadata } from '../metadata/validate.js';
+import type { Prisma } from '../generated/prisma/client.js';
+import { recordChange } from './changes.js';
+import { columnsOf, isUuid, type Component } from './component-row.js';
+import type { RegistryContext } from './context.js';
+import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
+
+const IMMUTABLE_FIELDS = ['schema_version', 'uuid', 'name', 'version'] as const;
+
+export interface UpdateResult {
+  /** False when the patch left the document as it was: no revision is added for a no-op. */
+  readonly changed: boolean;
+  readonly component: Component;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function assertImmutableFieldsKept(current: Record<string, unknown>, next: unknown): void {
+  if (!isPlainObject(next)) return; // validation names what is wrong with a non-object
+  for (const field of IMMUTABLE_FIELDS) {
+    const before = current[field];
+    const after = next[field];
+    const same = field === 'uuid' && typeof after === 'string' ? after.toLowerCase() === before : isDeepStrictEqual(before, after);
+    if (!same) throw new ImmutableFieldError(field);
+  }
+}
+
+/**
+ * Applies an RFC 7396 merge patch to the stored document, validates the result and records a new revision,
+ * all in one transaction. The row lock serialises concurrent patches, so each sees the one before it.
+ */
+export async function updateComponent(
+  ctx: RegistryContext,
+  uuid: string,
+  patch: unknown,
+  expectedRevision?: number | null,
+): Promise<UpdateResult> {
+  if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
+  return ctx.db.prisma.$transaction(async (tx) => {
+    const [locked] = await tx.$queryRaw<{ revision: number }[]>`
+      SELECT revision FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
+    if (!locked) throw new NotFoundError(`no component has uuid ${uuid}`);
+    if (expectedRevision != null && expectedRevision !== locked.revision) {
+      throw new RevisionConflictError(expectedRevision, locked.revision);
+    }
+    const current = await tx.component.findUniqueOrThrow({ where: { uuid } });
+    const currentDocument = current.document as Record<string, unknown>;
+    const patched = applyMergePatch(currentDocument, patch);
+    assertImmutableFieldsKept(currentDocument, patched);
+    const document = validateMetadata(patched);
+    if (isDeepStrictEqual(document, currentDocument)) return { changed: false, component: current };
+
+    const revision = current.revision + 1;
+    const component = await tx.component.update({
+      where: { uuid },
+      data: { ...columnsOf(document), revision, updatedAt: new Date() },
+    });
+    await tx.componentRevision.create({
+      data: {
+        componentUuid: uuid,
+        revision,
+        document: document as unknown as Prisma.InputJsonObject,
+        patch: patch as Prisma.InputJsonValue,
+        actor: ctx.actor,
+      },
+    });
+    await recordChange(tx, 'UPDATED', uuid, revision);
+    return { changed: true, component };
+  });
+}

@@ -1,0 +1,44 @@
+import { changeCursor, listChanges } from '../resolvers/changes.js';
+import { builder } from './builder.js';
+import { ChangeKindEnum } from './component.js';
+
+const ChangeRef = builder.prismaObject('Change', {
+  description: 'One committed write, in commit order: what a client replays to bring its cache up to date.',
+  fields: (t) => ({
+    sequence: t.string({ resolve: (change) => change.sequence.toString() }),
+    kind: t.expose('kind', { type: ChangeKindEnum }),
+    uuid: t.expose('componentUuid', { type: 'UUID' }),
+    revision: t.exposeInt('revision', { description: 'The revision this write produced.' }),
+    at: t.expose('at', { type: 'DateTime' }),
+    component: t.relation('component', { description: 'The component as it is now.' }),
+  }),
+});
+
+const ChangeConnection = builder.connectionObject({ type: ChangeRef, name: 'ChangeConnection' }, { name: 'ChangeEdge' });
+
+builder.queryField('changes', (t) =>
+  t.field({
+    type: ChangeConnection,
+    description:
+      'The change feed: writes committed after the cursor `after` (from the start when omitted), oldest first. ' +
+      'Keep the last endCursor and ask again to receive only what is new.',
+    args: {
+      after: t.arg.string(),
+      first: t.arg.int({ defaultValue: 500 }),
+    },
+    resolve: async (_root, args, ctx) => {
+      const page = await listChanges(ctx, args.after, args.first ?? 500);
+      const edges = page.changes.map((change) => ({ cursor: changeCursor(change), node: change }));
+      return {
+        edges,
+        pageInfo: {
+          hasNextPage: page.hasNextPage,
+          hasPreviousPage: false,
+          startCursor: edges[0]?.cursor ?? null,
+          // An empty page keeps the caller's cursor, so it can simply store endCursor every time.
+          endCursor: edges.at(-1)?.cursor ?? args.after ?? null,
+        },
+      };
+    },
+  }),
+);

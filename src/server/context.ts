@@ -1,0 +1,7 @@
+import type { RegistryContext } from '../resolvers/context.js';
+
+/** Built once per request: the registry context plus what the GraphQL layer needs to trace the request. */
+export type GraphQLContext = RegistryContext &
+  Readonly<{
+    requestId: string;
+  }>;

@@ -1,0 +1,53 @@
+import { GraphQLError } from 'graphql';
+import type { Logger } from '../logger.js';
+import { MetadataValidationError } from '../metadata/validate.js';
+import { RegistryError } from '../resolvers/errors.js';
+
+// Failures that mean the database cannot be reached right now, as the pg and PGlite drivers report them.
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', 'P1001', 'P1017']);
+
+function isDatabaseUnavailable(error: Error): boolean {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
+    if (/ECONNREFUSED|Connection terminated|DatabaseNotReachable|PGlite is closed/i.test(cause.message)) return true;
+  }
+  return false;
+}
+
+function withCode(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
+  return new GraphQLError(message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    path: error.path,
+    extensions,
+  });
+}
+
+/**
+ * The one place a failure becomes what a client reads: registry errors keep their message and code,
+ * anything unexpected is logged in full and reaches the client only as a request id.
+ */
+export function toClientError(error: GraphQLError, requestId: string, logger: Logger): GraphQLError {
+  const original = error.originalError;
+  if (original instanceof MetadataValidationError) {
+    return withCode(error, original.message, { code: 'METADATA_VALIDATION_ERROR', errors: original.problems });
+  }
+  if (original instanceof RegistryError) {
+    return withCode(error, original.message, { code: original.code, ...original.details() });
+  }
+  if (!original || original instanceof GraphQLError) {
+    // Parse, validation and argument errors from graphql-js name what the client sent wrong.
+    return error.extensions.code ? error : withCode(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' });
+  }
+  if (isDatabaseUnavailable(original)) {
+    logger.warn({ requestId, err: original }, 'database unavailable');
+    return withCode(error, 'the registry database is unavailable; retry shortly', { code: 'SERVICE_UNAVAILABLE', requestId });
+  }
+  logger.error({ requestId, err: original, path: error.path }, 'unexpected error');
+  return withCode(error, `unexpected error; the server logged it as request ${requestId}`, {
+    code: 'INTERNAL_SERVER_ERROR',
+    requestId,
+  });
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { GraphQLError } from 'graphql';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Database } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import { schema } from '../schema/index.js';
+import type { GraphQLContext } from './context.js';
+import { toClientError } from './errors.js';
+
+export interface RegistryYogaOptions {
+  readonly db: Database;
+  readonly logger: Logger;
+}
+
+export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+const requestIds = new WeakMap<Request, string>();
+const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
+
+/** Accepts a caller's x-request-id when it is a sane token, else makes one; echoed on the response. */
+function useRequestId(): Plugin {
+  return {
+    onRequest({ request }) {
+      const given = request.headers.get('x-request-id');
+      requestIds.set(request, given && REQUEST_ID_PATTERN.test(given) ? given : randomUUID());
+    },
+    onResponse({ request, response }) {
+      const id = requestIds.get(request);
+      if (id) response.headers.set('x-request-id', id);
+    },
+  };
+}
+
+/** Maps every error of an operation to the code and message a client reads (src/server/errors.ts). */
+function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
+  const mapErrors = (errors: readonly Error[], requestId: string) =>
+    errors.map((error) => {
+      const graphQLError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
+      return toClientError(graphQLError, requestId, logger);
+    });
+  return {
+    onValidate({ context }) {
+      return ({ result, setResult }) => {
+        if (result.length) setResult(mapErrors(result, context.requestId));
+      };
+    },
+    onExecute() {
+      return {
+        onExecuteDone({ args, result, setResult }) {
+          if (!('errors' in result) || !result.errors?.length) return;
+          setResult({ ...result, errors: mapErrors(result.errors, args.contextValue.requestId) });
+        },
+      };
+    },
+  };
+}
+
+/** The GraphQL server as a fetch handler; the plugin stack reads top-down as the request flows. */
+export function createRegistryYoga({ db, logger }: RegistryYogaOptions): RegistryYoga {
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    graphiql: { title: 'omnibase registry' },
+    landingPage: false,
+    logging: logger.child({ component: 'yoga' }),
+    // Anything that escapes useRegistryErrors is still masked; messages of registry errors are already safe.
+    maskedErrors: true,
+    plugins: [useRequestId(), useRegistryErrors(logger)],
+    context: ({ request }): GraphQLContext => ({
+      db,
+      actor: null,
+      requestId: requestIds.get(request) ?? randomUUID(),
+    }),
+  });
+}

@@ -1,0 +1,44 @@
+import { defineConfig } from 'vitest/config';
+
+// The suite always runs on the embedded PGlite; with TEST_DATABASE_URL (a PostgreSQL the tests may create
+// databases on) every database test runs a second time on PostgreSQL, in its own throwaway database.
+const postgresUrl = process.env.TEST_DATABASE_URL;
+if (!postgresUrl) {
+  console.warn(
+    'TEST_DATABASE_URL is not set: the PostgreSQL run is skipped (needs a PostgreSQL server, e.g. ' +
+      'TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test npm test).',
+  );
+}
+
+const databaseTests = ['test/**/*.test.ts'];
+const engineFreeTests = ['test/metadata/**'];
+
+export default defineConfig({
+  test: {
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      { extends: true as const, test: { name: 'pglite', include: databaseTests, env: { OMNIBASE_TEST_ENGINE: 'pglite' } } },
+      ...(postgresUrl
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: databaseTests,
+                exclude: engineFreeTests,
+                env: { OMNIBASE_TEST_ENGINE: 'postgres' },
+              },
+            },
+          ]
+        : []),
+    ],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts', 'cli/**/*.ts'],
+      exclude: ['src/generated/**', 'cli/main.ts'],
+      reporter: ['text-summary', 'text'],
+      thresholds: { lines: 90 },
+    },
+  },
+});
