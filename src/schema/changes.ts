@@ -1,6 +1,8 @@
+import { componentsByUuid } from '../resolvers/batch.js';
 import { changeCursor, listChanges } from '../resolvers/changes.js';
+import { NotFoundError } from '../resolvers/errors.js';
 import { builder } from './builder.js';
-import { ChangeKindEnum } from './component.js';
+import { ChangeKindEnum, ComponentRef } from './component.js';
 
 const ChangeRef = builder.prismaObject('Change', {
   description: 'One committed write, in commit order: what a client replays to bring its cache up to date.',
@@ -10,7 +12,14 @@ const ChangeRef = builder.prismaObject('Change', {
     uuid: t.expose('componentUuid', { type: 'UUID' }),
     revision: t.exposeInt('revision', { description: 'The revision this write produced.' }),
     at: t.expose('at', { type: 'DateTime' }),
-    component: t.relation('component', { description: 'The component as it is now.' }),
+    component: t.loadable({
+      type: ComponentRef,
+      description: 'The component as it is now.',
+      // A change's component always exists (foreign key), so a miss is a real error, not a null.
+      load: async (uuids: string[], ctx) =>
+        (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`)),
+      resolve: (change) => change.componentUuid,
+    }),
   }),
 });
 

@@ -1,4 +1,5 @@
 import { ChangeKind, ComponentType, Lifecycle } from '../generated/prisma/enums.js';
+import { historiesOf } from '../resolvers/batch.js';
 import { lookupComponent } from '../resolvers/lookup.js';
 import { registerComponent } from '../resolvers/register.js';
 import { updateComponent } from '../resolvers/update.js';
@@ -13,6 +14,17 @@ export const LifecycleEnum = builder.enumType(Lifecycle, {
   description: 'Where a component version stands; RETIRED versions are never chosen by a version range.',
 });
 export const ChangeKindEnum = builder.enumType(ChangeKind, { name: 'ChangeKind' });
+
+const ComponentRevisionRef = builder.prismaObject('ComponentRevision', {
+  description: 'The document as one register or update left it.',
+  fields: (t) => ({
+    revision: t.exposeInt('revision'),
+    metadata: t.expose('document', { type: 'JSON' }),
+    patch: t.expose('patch', { type: 'JSON', nullable: true, description: 'The merge patch applied; null at registration.' }),
+    actor: t.exposeString('actor', { nullable: true }),
+    at: t.expose('at', { type: 'DateTime' }),
+  }),
+});
 
 export const ComponentRef = builder.prismaObject('Component', {
   description: 'One registered component version: its metadata document and the fields read from it.',
@@ -29,23 +41,15 @@ export const ComponentRef = builder.prismaObject('Component', {
     revision: t.exposeInt('revision', { description: 'Starts at 1; each update that changes the document adds one.' }),
     createdAt: t.expose('createdAt', { type: 'DateTime' }),
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
-    history: t.relation('history', {
+    history: t.loadableList({
+      type: ComponentRevisionRef,
       description: 'Every revision, oldest first.',
-      query: { orderBy: { revision: 'asc' } },
+      load: (uuids: string[], ctx) => historiesOf(ctx, uuids),
+      resolve: (component) => component.uuid,
     }),
   }),
 });
 
-builder.prismaObject('ComponentRevision', {
-  description: 'The document as one register or update left it.',
-  fields: (t) => ({
-    revision: t.exposeInt('revision'),
-    metadata: t.expose('document', { type: 'JSON' }),
-    patch: t.expose('patch', { type: 'JSON', nullable: true, description: 'The merge patch applied; null at registration.' }),
-    actor: t.exposeString('actor', { nullable: true }),
-    at: t.expose('at', { type: 'DateTime' }),
-  }),
-});
 
 builder.queryField('component', (t) =>
   t.field({

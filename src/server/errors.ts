@@ -15,6 +15,17 @@ function isDatabaseUnavailable(error: Error): boolean {
   return false;
 }
 
+/**
+ * The error a resolver threw, beneath the GraphQLError wrappers of the executor; undefined when graphql-js
+ * itself raised the error (a parse, validation or argument error). Wrappers are recognised by shape, as
+ * more than one copy of graphql-js may be loaded.
+ */
+function rootCause(error: GraphQLError): Error | undefined {
+  let cause: Error | undefined = error.originalError ?? undefined;
+  while (cause && cause.name === 'GraphQLError') cause = (cause as GraphQLError).originalError ?? undefined;
+  return cause;
+}
+
 function withCode(error: GraphQLError, message: string, extensions: Record<string, unknown>): GraphQLError {
   return new GraphQLError(message, {
     nodes: error.nodes,
@@ -30,14 +41,14 @@ function withCode(error: GraphQLError, message: string, extensions: Record<strin
  * anything unexpected is logged in full and reaches the client only as a request id.
  */
 export function toClientError(error: GraphQLError, requestId: string, logger: Logger): GraphQLError {
-  const original = error.originalError;
+  const original = rootCause(error);
   if (original instanceof MetadataValidationError) {
     return withCode(error, original.message, { code: 'METADATA_VALIDATION_ERROR', errors: original.problems });
   }
   if (original instanceof RegistryError) {
     return withCode(error, original.message, { code: original.code, ...original.details() });
   }
-  if (!original || original instanceof GraphQLError) {
+  if (!original) {
     // Parse, validation and argument errors from graphql-js name what the client sent wrong.
     return error.extensions.code ? error : withCode(error, error.message, { ...error.extensions, code: 'BAD_USER_INPUT' });
   }

@@ -63,8 +63,9 @@ export function createRegistryYoga({ db, logger }: RegistryYogaOptions): Registr
     graphiql: { title: 'omnibase registry' },
     landingPage: false,
     logging: logger.child({ component: 'yoga' }),
-    // Anything that escapes useRegistryErrors is still masked; messages of registry errors are already safe.
-    maskedErrors: true,
+    // useRegistryErrors is the one place errors are mapped and masked; Yoga's own masking would wrap
+    // registry errors before that plugin could read their codes.
+    maskedErrors: false,
     plugins: [useRequestId(), useRegistryErrors(logger)],
     context: ({ request }): GraphQLContext => ({
       db,
