@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Builtins, Cli } from 'clipanion';
+import { Builtins, Cli, type BaseContext } from 'clipanion';
 import { packageRoot } from '../src/paths.js';
 import { DbMigrateCommand, DbStatusCommand } from './commands/db.js';
 import { ServeCommand } from './commands/serve.js';
@@ -22,13 +22,13 @@ export function createCli(): Cli {
 }
 
 /** Runs one command line and returns its exit code; a command line that does not parse is a usage error (2). */
-export async function runCli(argv: string[], context = Cli.defaultContext): Promise<number> {
+export async function runCli(argv: string[], context: BaseContext = Cli.defaultContext): Promise<number> {
   const cli = createCli();
   let command;
   try {
     command = cli.process(argv, context);
   } catch (error) {
-    context.stderr.write(cli.error(error));
+    context.stderr.write(cli.error(error, { colored: context.colorDepth > 1 }));
     return ExitCode.InvalidInput;
   }
   return cli.run(command, context);

@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import { openDatabase } from '../../src/db/database.js';
 import { migrate, migrationStatus } from '../../src/db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../../src/db/target.js';
+import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
 const DATABASE_DETAILS = `
@@ -10,7 +11,7 @@ const DATABASE_DETAILS = `
   process at a time: stop \`omnibase serve\` first.
 `;
 
-export class DbMigrateCommand extends Command {
+export class DbMigrateCommand extends RegistryCommand {
   static override paths = [['db', 'migrate']];
   static override usage = Command.Usage({
     category: 'Database',
@@ -18,7 +19,7 @@ export class DbMigrateCommand extends Command {
     details: DATABASE_DETAILS,
   });
 
-  async execute(): Promise<number> {
+  protected async run(): Promise<number> {
     const target = databaseTargetFromEnv();
     const db = await openDatabase(target);
     try {
@@ -34,7 +35,7 @@ export class DbMigrateCommand extends Command {
   }
 }
 
-export class DbStatusCommand extends Command {
+export class DbStatusCommand extends RegistryCommand {
   static override paths = [['db', 'status']];
   static override usage = Command.Usage({
     category: 'Database',
@@ -44,7 +45,7 @@ export class DbStatusCommand extends Command {
 
   output = Option.String('--output', 'human', { description: 'human or json' });
 
-  async execute(): Promise<number> {
+  protected async run(): Promise<number> {
     if (this.output !== 'human' && this.output !== 'json') {
       this.context.stderr.write(`--output must be human or json (got "${this.output}")\n`);
       return ExitCode.InvalidInput;

@@ -1,9 +1,10 @@
 import { Command, Option } from 'clipanion';
 import { MetadataParseError, readMetadataFile } from '../../src/metadata/parse.js';
 import { formatProblems, MetadataValidationError, validateMetadata } from '../../src/metadata/validate.js';
+import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
-export class ValidateMetadataCommand extends Command {
+export class ValidateMetadataCommand extends RegistryCommand {
   static override paths = [['validate', 'metadata']];
   static override usage = Command.Usage({
     description: 'Check metadata files against schema v0.3, locally, with the validator the server uses',
@@ -16,7 +17,7 @@ export class ValidateMetadataCommand extends Command {
 
   files = Option.Rest({ required: 1, name: 'file' });
 
-  async execute(): Promise<number> {
+  protected async run(): Promise<number> {
     let invalid = 0;
     for (const file of this.files) {
       try {

@@ -17,17 +17,16 @@ export async function registerComponent(ctx: RegistryContext, metadata: unknown)
   const columns = columnsOf(document);
   return ctx.db.prisma.$transaction(async (tx) => {
     // ON CONFLICT DO NOTHING waits for a concurrent registration of the same key, then sees it.
-    const { count } = await tx.component.createMany({
+    const [inserted] = await tx.component.createManyAndReturn({
       data: [{ uuid: document.uuid, ...columns, revision: 1 }],
       skipDuplicates: true,
     });
-    if (count === 1) {
+    if (inserted) {
       await tx.componentRevision.create({
         data: { componentUuid: document.uuid, revision: 1, document: columns.document, actor: ctx.actor },
       });
       await recordChange(tx, 'REGISTERED', document.uuid, 1);
-      const component = await tx.component.findUniqueOrThrow({ where: { uuid: document.uuid } });
-      return { registered: true, component };
+      return { registered: true, component: inserted };
     }
     const existing = await tx.component.findMany({
       where: { OR: [{ uuid: document.uuid }, { name: document.name, version: document.version }] },
