@@ -4,9 +4,15 @@ import { BadUserInputError } from './errors.js';
 
 export type { Change };
 
-// Held from the moment a write takes its change number until it commits, so numbers become visible in
-// order and a reader that has seen number n will never later find a smaller one appear.
-const CHANGE_FEED_LOCK = 0x6f6d6e69;
+// Held from the moment a write takes it until it commits. A write takes it before its change number, so
+// numbers become visible in order and a reader that has seen number n never later finds a smaller one
+// appear; a write that changes dependency edges takes it before checking for cycles, so two writes cannot
+// each miss the other's half of a new cycle.
+const WRITE_ORDER_LOCK = 0x6f6d6e69;
+
+export async function takeWriteOrderLock(tx: Prisma.TransactionClient): Promise<void> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${WRITE_ORDER_LOCK})`;
+}
 
 export async function recordChange(
   tx: Prisma.TransactionClient,
@@ -14,7 +20,7 @@ export async function recordChange(
   componentUuid: string,
   revision: number,
 ): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CHANGE_FEED_LOCK})`;
+  await takeWriteOrderLock(tx);
   await tx.change.create({ data: { kind, componentUuid, revision } });
 }
 

@@ -24,3 +24,14 @@ const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{
 export function isUuid(value: string): boolean {
   return UUID_PATTERN.test(value);
 }
+
+/** The rows of component_dependencies that stand for a document's `dependencies`. */
+export function declarationRowsOf(uuid: string, document: ComponentMetadata) {
+  return (document.dependencies ?? []).map((dependency, position) => ({
+    componentUuid: uuid,
+    position,
+    dependencyName: 'name' in dependency ? dependency.name : null,
+    versionSpec: 'name' in dependency ? dependency.version_spec : null,
+    dependencyUuid: 'uuid' in dependency ? dependency.uuid : null,
+  }));
+}

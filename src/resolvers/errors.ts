@@ -78,3 +78,22 @@ export class BadUserInputError extends RegistryError {
     return this.argument ? { argument: this.argument } : {};
   }
 }
+
+export class DependencyCycleError extends RegistryError {
+  override readonly name = 'DependencyCycleError';
+  readonly code = 'DEPENDENCY_CYCLE';
+  /**
+   * @param cycle the closed path of uuids, first and last the same
+   * @param labels name@version of each uuid on it, for the message
+   */
+  constructor(
+    readonly cycle: string[],
+    labels: ReadonlyMap<string, string>,
+  ) {
+    const path = cycle.map((uuid) => labels.get(uuid) ?? uuid).join(' → ');
+    super(`this change would put the component on a dependency cycle: ${path}`);
+  }
+  override details() {
+    return { cycle: this.cycle };
+  }
+}

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { validateMetadata } from '../metadata/validate.js';
 import { recordChange } from './changes.js';
-import { columnsOf, type Component } from './component-row.js';
+import { assertNoCycleThrough } from './cycles.js';
+import { columnsOf, declarationRowsOf, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { AlreadyExistsError } from './errors.js';
 
@@ -11,7 +12,10 @@ export interface RegisterResult {
   readonly component: Component;
 }
 
-/** Validates a metadata document and stores it as a new component version at revision 1. */
+/**
+ * Validates a metadata document and stores it as a new component version at revision 1, refusing it
+ * when its dependencies would put it on a cycle.
+ */
 export async function registerComponent(ctx: RegistryContext, metadata: unknown): Promise<RegisterResult> {
   const document = validateMetadata(metadata);
   const columns = columnsOf(document);
@@ -25,6 +29,12 @@ export async function registerComponent(ctx: RegistryContext, metadata: unknown)
       await tx.componentRevision.create({
         data: { componentUuid: document.uuid, revision: 1, document: columns.document, actor: ctx.actor },
       });
+      const declarations = declarationRowsOf(document.uuid, document);
+      if (declarations.length > 0) {
+        await tx.componentDependency.createMany({ data: declarations });
+        // Without dependencies of its own the new entry cannot be on a cycle, whatever now resolves to it.
+        await assertNoCycleThrough(tx, [document.uuid]);
+      }
       await recordChange(tx, 'REGISTERED', document.uuid, 1);
       return { registered: true, component: inserted };
     }

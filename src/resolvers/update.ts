@@ -3,7 +3,8 @@ import { applyMergePatch } from '../metadata/merge-patch.js';
 import { validateMetadata } from '../metadata/validate.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { recordChange } from './changes.js';
-import { columnsOf, isUuid, type Component } from './component-row.js';
+import { assertNoCycleThrough } from './cycles.js';
+import { columnsOf, declarationRowsOf, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
 
@@ -27,6 +28,19 @@ function assertImmutableFieldsKept(current: Record<string, unknown>, next: unkno
     const same = field === 'uuid' && typeof after === 'string' ? after.toLowerCase() === before : isDeepStrictEqual(before, after);
     if (!same) throw new ImmutableFieldError(field);
   }
+}
+
+/**
+ * The entries whose edges an update of `component` changed: itself, and once it is retired, the other
+ * versions of its name, which ranges that chose it now fall back to.
+ */
+async function cycleSources(tx: Prisma.TransactionClient, component: Component): Promise<string[]> {
+  if (component.lifecycle !== 'RETIRED') return [component.uuid];
+  const others = await tx.component.findMany({
+    where: { name: component.name, lifecycle: { not: 'RETIRED' } },
+    select: { uuid: true },
+  });
+  return [component.uuid, ...others.map((other) => other.uuid)];
 }
 
 /**
@@ -68,6 +82,14 @@ export async function updateComponent(
         actor: ctx.actor,
       },
     });
+    const dependenciesChanged = !isDeepStrictEqual(document.dependencies, currentDocument.dependencies);
+    if (dependenciesChanged) {
+      await tx.componentDependency.deleteMany({ where: { componentUuid: uuid } });
+      await tx.componentDependency.createMany({ data: declarationRowsOf(uuid, document) });
+    }
+    if (dependenciesChanged || component.lifecycle !== current.lifecycle) {
+      await assertNoCycleThrough(tx, await cycleSources(tx, component));
+    }
     await recordChange(tx, 'UPDATED', uuid, revision);
     return { changed: true, component };
   });

@@ -3,5 +3,6 @@ import './scalars.js';
 import './component.js';
 import './search.js';
 import './changes.js';
+import './graph.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

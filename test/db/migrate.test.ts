@@ -32,24 +32,26 @@ describe('migrations on a fresh database', () => {
   });
 
   it('are recorded as Prisma Migrate records them: sha-256 of the file, finished, one step', async () => {
-    const file = join(migrationsDir(), '20261124000000_init', 'migration.sql');
-    const checksum = createHash('sha256').update(await readFile(file)).digest('hex');
     const rows = await db.withSession((session) =>
       session.query<Record<string, unknown>>(
-        `SELECT id, checksum, migration_name, finished_at, rolled_back_at, logs, applied_steps_count FROM _prisma_migrations`,
+        `SELECT id, checksum, migration_name, finished_at, rolled_back_at, logs, applied_steps_count
+           FROM _prisma_migrations ORDER BY migration_name`,
       ),
     );
-    expect(rows).toEqual([
-      {
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
-        checksum,
-        migration_name: '20261124000000_init',
-        finished_at: expect.any(Date),
-        rolled_back_at: null,
-        logs: null,
-        applied_steps_count: 1,
-      },
-    ]);
+    const local = await readLocalMigrations();
+    expect(rows).toEqual(
+      await Promise.all(
+        local.map(async (migration) => ({
+          id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+          checksum: createHash('sha256').update(await readFile(join(migrationsDir(), migration.name, 'migration.sql'))).digest('hex'),
+          migration_name: migration.name,
+          finished_at: expect.any(Date),
+          rolled_back_at: null,
+          logs: null,
+          applied_steps_count: 1,
+        })),
+      ),
+    );
   });
 
   it('match schema.prisma: every model and field is written and read through the generated client', async () => {
@@ -69,8 +71,14 @@ describe('migrations on a fresh database', () => {
         revision: 1,
         history: { create: { revision: 1, document: { a: 1 }, patch: { b: null }, actor: 'tester' } },
         changes: { create: { kind: 'REGISTERED', revision: 1 } },
+        dependencies: {
+          create: [
+            { position: 0, dependencyName: 'yaml-parser', versionSpec: '^2.1.0' },
+            { position: 1, dependencyUuid: '0b6d0000-0000-4000-8000-000000000000' },
+          ],
+        },
       },
-      include: { history: true, changes: true },
+      include: { history: true, changes: true, dependencies: { orderBy: { position: 'asc' } } },
     });
     expect(component).toMatchObject({
       uuid,
@@ -82,14 +90,47 @@ describe('migrations on a fresh database', () => {
       updatedAt: expect.any(Date),
       history: [{ componentUuid: uuid, revision: 1, document: { a: 1 }, patch: { b: null }, actor: 'tester', at: expect.any(Date) }],
       changes: [{ sequence: 1n, kind: 'REGISTERED', componentUuid: uuid, revision: 1, at: expect.any(Date) }],
+      dependencies: [
+        { componentUuid: uuid, position: 0, dependencyName: 'yaml-parser', versionSpec: '^2.1.0', dependencyUuid: null },
+        { componentUuid: uuid, position: 1, dependencyName: null, versionSpec: null, dependencyUuid: '0b6d0000-0000-4000-8000-000000000000' },
+      ],
     });
+    const invalid = db.prisma.componentDependency.create({ data: { componentUuid: uuid, position: 2, dependencyName: 'half' } });
+    await expect(invalid).rejects.toThrow(/component_dependencies_kind_check/);
     const [row] = await db.withSession((session) =>
       session.query<{ vector: string }>(`SELECT search_vector::text AS vector FROM components WHERE uuid = $1`, [uuid]),
     );
     expect(row!.vector).toContain("'lint':");
+    await db.prisma.componentDependency.deleteMany({});
     await db.prisma.change.deleteMany({});
     await db.prisma.componentRevision.deleteMany({});
     await db.prisma.component.delete({ where: { uuid } });
+  });
+});
+
+describe('the dependencies migration', () => {
+  it('fills component_dependencies from documents stored before it', async () => {
+    const fresh = await freshTarget();
+    const db = await openDatabase(fresh.target);
+    const [init, ...later] = await readLocalMigrations();
+    await migrate(db, [init!]);
+    const document = { dependencies: [{ name: 'yaml-parser', version_spec: '^2' }, { uuid: '0b6d0000-0000-4000-8000-000000000000' }] };
+    await db.withSession((session) =>
+      session.query(
+        `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
+         VALUES ('6f1c2a9e-1111-4222-8333-444455556666', 'old', '1.0.0', 'k', 'TOOL', 'ACTIVE', $1, 1),
+                ('6f1c2a9e-1111-4222-8333-444455556667', 'bare', '1.0.0', 'k', 'TOOL', 'ACTIVE', '{}', 1)`,
+        [JSON.stringify(document)],
+      ),
+    );
+    await migrate(db, [init!, ...later]);
+    const rows = await db.prisma.componentDependency.findMany({ orderBy: { position: 'asc' } });
+    expect(rows.map(({ position, dependencyName, versionSpec, dependencyUuid }) => [position, dependencyName, versionSpec, dependencyUuid])).toEqual([
+      [0, 'yaml-parser', '^2', null],
+      [1, null, null, '0b6d0000-0000-4000-8000-000000000000'],
+    ]);
+    await db.close();
+    await fresh.dispose();
   });
 });
 
@@ -160,9 +201,10 @@ describe.runIf(testEngine === 'postgres')('concurrent migrators', () => {
     const fresh = await freshTarget();
     const databases = await Promise.all([openDatabase(fresh.target), openDatabase(fresh.target), openDatabase(fresh.target)]);
     const results = await Promise.all(databases.map((db) => migrate(db)));
-    expect(results.flat()).toEqual(['20261124000000_init']);
+    const local = (await readLocalMigrations()).map((migration) => migration.name);
+    expect(results.flat().sort()).toEqual(local);
     const [count] = await databases[0]!.withSession((session) => session.query<{ n: number }>('SELECT count(*)::int AS n FROM _prisma_migrations'));
-    expect(count!.n).toBe(1);
+    expect(count!.n).toBe(local.length);
     await Promise.all(databases.map((db) => db.close()));
     await fresh.dispose();
   });

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerGraph } from '../support/graph.js';
 import { metadata, registerAll, registryHarness, UPDATE, type RegistryHarness } from '../support/registry.js';
 
 // Every SQL statement an operation sends, snapshotted: a query per item (N+1) shows up as a longer list.
 let registry: RegistryHarness;
 let uuids: string[];
+let graph: Record<string, string>;
 
 beforeAll(async () => {
   registry = await registryHarness();
@@ -11,6 +13,16 @@ beforeAll(async () => {
   await registerAll(registry, documents);
   uuids = documents.map((document) => document.uuid as string);
   await registry.graphql(UPDATE, { uuid: uuids[0], patch: { owner: 'someone' } });
+  // Three levels below the root, several nodes wide, with ranges, a pin and an unresolvable range.
+  graph = await registerGraph(registry, {
+    l1: { name: 'leaf-1' },
+    l2: { name: 'leaf-2', version: '2.0.0' },
+    m1: { name: 'mid-1', deps: ['leaf-1@^1', 'leaf-2@^2'] },
+    m2: { name: 'mid-2', deps: ['leaf-2@>=2', '#l1', 'ghost@^1'] },
+    t1: { name: 'top-1', deps: ['mid-1@*', 'mid-2@*'] },
+    t2: { name: 'top-2', deps: ['mid-2@^1'] },
+    root: { name: 'root', deps: ['top-1@*', 'top-2@*', '#m1'] },
+  });
 });
 afterAll(() => registry.close());
 
@@ -46,6 +58,41 @@ describe('database calls per operation', () => {
   it('changes with each component: one statement for the page, one for all components', async () => {
     const statements = await statementsOf('{ changes { edges { node { sequence component { name } } } } }');
     expect(statements).toHaveLength(2);
+    expect(statements).toMatchSnapshot();
+  });
+});
+
+describe('database calls of graph-shaped operations', () => {
+  it('dependencyGraph: the root, then declarations and candidates once per level, then all nodes at once', async () => {
+    const statements = await statementsOf(
+      'query($r: UUID!) { dependencyGraph(root: $r) { nodes { depth component { name } } edges { from to } unresolved { name } } }',
+      { r: graph.root },
+    );
+    // the root, 3 levels × (declarations + their candidates), then every node row in one statement
+    expect(statements).toHaveLength(8);
+    expect(statements).toMatchSnapshot();
+  });
+
+  it('dependencyGraph towards dependents: declarations, candidates and names once per level', async () => {
+    const statements = await statementsOf('query($r: UUID!) { dependencyGraph(root: $r, direction: DEPENDENTS) { nodes { depth } } }', {
+      r: graph.l1,
+    });
+    expect(statements).toMatchSnapshot();
+  });
+
+  it('nested dependencies three levels deep: one statement per level, whatever the width', async () => {
+    const statements = await statementsOf(
+      `query($r: UUID!) { component(uuid: $r) { dependencies { resolved { name
+         dependencies { resolved { name dependencies { resolved { name } } } } } } } }`,
+      { r: graph.root },
+    );
+    expect(statements).toHaveLength(1 + 3);
+    expect(statements).toMatchSnapshot();
+  });
+
+  it('dependents of every search result: three statements for the whole level', async () => {
+    const statements = await statementsOf('{ search(text: "leaf") { edges { node { name dependents { name } } } } }');
+    expect(statements).toHaveLength(1 + 3);
     expect(statements).toMatchSnapshot();
   });
 });

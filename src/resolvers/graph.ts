@@ -1,0 +1,193 @@
+import { isUuid } from './component-row.js';
+import type { RegistryContext } from './context.js';
+import { BadUserInputError, NotFoundError } from './errors.js';
+import { declarationsOf, declarationsTowards, DependencyResolver, type Declaration, type Queryable } from './resolution.js';
+
+export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
+
+/** Server-side bounds: whatever a client asks, one request walks at most this far and this wide. */
+export const GRAPH_LIMITS = { maxDepth: 1_000, maxNodes: 250_000, maxCycles: 1_000 } as const;
+
+export interface GraphEdge {
+  /** The component that declares the dependency. */
+  readonly from: string;
+  /** The component it resolves to. */
+  readonly to: string;
+  /** The range that produced the edge; null for a dependency pinned by uuid. */
+  readonly versionSpec: string | null;
+}
+
+export interface UnresolvedDependency {
+  readonly from: string;
+  readonly name: string | null;
+  readonly versionSpec: string | null;
+  readonly uuid: string | null;
+}
+
+export interface DependencyGraph {
+  readonly root: string;
+  /** Every component reached, with its distance from the root, in the order reached. */
+  readonly nodes: ReadonlyArray<{ readonly uuid: string; readonly depth: number }>;
+  readonly edges: GraphEdge[];
+  readonly unresolved: UnresolvedDependency[];
+  /** Each cycle as a closed path of uuids, first and last the same. */
+  readonly cycles: string[][];
+  readonly truncated: boolean;
+}
+
+export interface GraphBounds {
+  readonly direction?: GraphDirection | null;
+  readonly maxDepth?: number | null;
+  readonly maxNodes?: number | null;
+}
+
+function bound(value: number | null | undefined, cap: number, argument: string): number {
+  if (value == null) return cap;
+  if (!Number.isInteger(value) || value < 0) throw new BadUserInputError(`${argument} must be 0 or more (got ${value})`, argument);
+  return Math.min(value, cap);
+}
+
+/** One level outwards: the edges leaving `frontier` in the chosen direction, and what did not resolve. */
+export async function expandLevel(
+  db: Queryable,
+  resolver: DependencyResolver,
+  direction: GraphDirection,
+  frontier: readonly { uuid: string; name: string }[],
+): Promise<{ edges: GraphEdge[]; unresolved: Declaration[] }> {
+  const edges: GraphEdge[] = [];
+  const unresolved: Declaration[] = [];
+  const uuids = frontier.map((node) => node.uuid);
+  if (direction === 'DEPENDENCIES') {
+    // In the frontier's own order, so nodes appear breadth-first in the order the metadata declares them.
+    const rank = new Map(uuids.map((uuid, index) => [uuid, index]));
+    const declarations = (await declarationsOf(db, uuids)).sort(
+      (a, b) => rank.get(a.from)! - rank.get(b.from)! || a.position - b.position,
+    );
+    await resolver.prepare(declarations);
+    for (const declaration of declarations) {
+      const to = resolver.resolve(declaration);
+      if (to === null) unresolved.push(declaration);
+      else edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
+    }
+  } else {
+    const targets = new Set(uuids);
+    const declarations = await declarationsTowards(db, uuids, frontier.map((node) => node.name));
+    await resolver.prepare(declarations);
+    for (const declaration of declarations) {
+      const to = resolver.resolve(declaration);
+      if (to !== null && targets.has(to)) edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
+    }
+  }
+  return { edges, unresolved };
+}
+
+/**
+ * The whole graph reachable from `root` in one direction, walked breadth-first one level per round of
+ * queries (declarations, then the candidates they need), so the work grows with the levels, not the nodes.
+ * Cycles do not stop it: a component already reached is not expanded again.
+ */
+export async function dependencyGraph(ctx: RegistryContext, root: string, bounds: GraphBounds = {}): Promise<DependencyGraph> {
+  if (!isUuid(root)) throw new BadUserInputError(`"${root}" is not a UUID`, 'root');
+  const direction = bounds.direction ?? 'DEPENDENCIES';
+  const maxDepth = bound(bounds.maxDepth, GRAPH_LIMITS.maxDepth, 'maxDepth');
+  const maxNodes = Math.max(1, bound(bounds.maxNodes, GRAPH_LIMITS.maxNodes, 'maxNodes'));
+  const db = ctx.db.prisma;
+  const rootRow = await db.component.findUnique({ where: { uuid: root.toLowerCase() }, select: { uuid: true, name: true } });
+  if (!rootRow) throw new NotFoundError(`no component has uuid ${root}`);
+
+  const resolver = new DependencyResolver(db);
+  const depths = new Map<string, number>([[rootRow.uuid, 0]]);
+  const names = new Map<string, string>([[rootRow.uuid, rootRow.name]]);
+  const edges: GraphEdge[] = [];
+  const unresolved: UnresolvedDependency[] = [];
+  let truncated = false;
+  let frontier = [rootRow];
+  for (let depth = 0; frontier.length > 0; depth += 1) {
+    const level = await expandLevel(db, resolver, direction, frontier);
+    if (depth >= maxDepth) {
+      // The last level allowed: what lies beyond is only noted, as truncation.
+      truncated = level.edges.some((edge) => !depths.has(direction === 'DEPENDENCIES' ? edge.to : edge.from)) || truncated;
+      for (const edge of level.edges) if (depths.has(edge.from) && depths.has(edge.to)) edges.push(edge);
+      unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
+      break;
+    }
+    const next: Array<{ uuid: string; name: string }> = [];
+    for (const edge of level.edges) {
+      const reached = direction === 'DEPENDENCIES' ? edge.to : edge.from;
+      if (!depths.has(reached)) {
+        if (depths.size >= maxNodes) {
+          truncated = true;
+          continue;
+        }
+        depths.set(reached, depth + 1);
+        next.push({ uuid: reached, name: '' });
+      }
+      edges.push(edge);
+    }
+    unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
+    if (direction === 'DEPENDENTS' && next.length > 0) await nameNodes(db, next, names);
+    frontier = next;
+  }
+  const nodes = [...depths].map(([uuid, depth]) => ({ uuid, depth }));
+  return {
+    root: rootRow.uuid,
+    nodes,
+    edges,
+    unresolved,
+    cycles: findCycles(nodes.map((node) => node.uuid), edges, GRAPH_LIMITS.maxCycles),
+    truncated,
+  };
+}
+
+/** Walking towards dependents needs each new node's name: dependents may name it rather than pin it. */
+async function nameNodes(db: Queryable, nodes: Array<{ uuid: string; name: string }>, names: Map<string, string>): Promise<void> {
+  const rows = await db.$queryRaw<Array<{ uuid: string; name: string }>>`
+    SELECT uuid::text AS uuid, name FROM components WHERE uuid = ANY(${nodes.map((node) => node.uuid)}::uuid[])`;
+  for (const row of rows) names.set(row.uuid, row.name);
+  for (const node of nodes) node.name = names.get(node.uuid) ?? '';
+}
+
+/**
+ * Every cycle a depth-first search meets, one per edge that closes back onto the search path, as closed
+ * paths (first uuid repeated last). Iterative, so a deep graph cannot overflow the stack.
+ */
+export function findCycles(nodes: readonly string[], edges: readonly GraphEdge[], limit: number): string[][] {
+  const adjacency = new Map<string, string[]>();
+  for (const edge of edges) {
+    const targets = adjacency.get(edge.from);
+    if (targets) targets.push(edge.to);
+    else adjacency.set(edge.from, [edge.to]);
+  }
+  const cycles: string[][] = [];
+  const done = new Set<string>();
+  const onPath = new Map<string, number>();
+  for (const start of nodes) {
+    if (done.has(start)) continue;
+    const path: string[] = [start];
+    const cursor: number[] = [0];
+    onPath.set(start, 0);
+    while (path.length > 0) {
+      const node = path.at(-1)!;
+      const targets = adjacency.get(node) ?? [];
+      const index = cursor[cursor.length - 1]!;
+      if (index < targets.length) {
+        cursor[cursor.length - 1] = index + 1;
+        const target = targets[index]!;
+        const position = onPath.get(target);
+        if (position !== undefined) {
+          if (cycles.length < limit) cycles.push([...path.slice(position), target]);
+        } else if (!done.has(target)) {
+          onPath.set(target, path.length);
+          path.push(target);
+          cursor.push(0);
+        }
+      } else {
+        done.add(node);
+        onPath.delete(node);
+        path.pop();
+        cursor.pop();
+      }
+    }
+  }
+  return cycles;
+}

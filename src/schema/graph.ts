@@ -1,0 +1,125 @@
+import type { ComponentMetadata } from '../metadata/validate.js';
+import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
+import type { Component } from '../resolvers/component-row.js';
+import { NotFoundError } from '../resolvers/errors.js';
+import { dependencyGraph, type GraphEdge, type UnresolvedDependency } from '../resolvers/graph.js';
+import { builder } from './builder.js';
+import { ComponentRef } from './component.js';
+
+const GraphDirectionEnum = builder.enumType('GraphDirection', {
+  values: {
+    DEPENDENCIES: { description: 'What the root needs, transitively.' },
+    DEPENDENTS: { description: 'What needs the root, transitively.' },
+  } as const,
+});
+
+// Loader keys for one declared dependency; JSON keeps name, range and uuid apart whatever they contain.
+const dependencyKey = (dependency: DeclaredDependency) => JSON.stringify([dependency.name, dependency.versionSpec, dependency.uuid]);
+const parseDependencyKey = (key: string): DeclaredDependency => {
+  const [name, versionSpec, uuid] = JSON.parse(key) as [string | null, string | null, string | null];
+  return { name, versionSpec, uuid };
+};
+
+async function loadComponents(uuids: readonly string[], ctx: Parameters<typeof componentsByUuid>[0]) {
+  return (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`));
+}
+
+const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
+  description: 'One declared dependency, by name and npm range or pinned by uuid, with what it resolves to now.',
+  fields: (t) => ({
+    name: t.exposeString('name', { nullable: true }),
+    versionSpec: t.exposeString('versionSpec', { nullable: true }),
+    uuid: t.expose('uuid', { type: 'UUID', nullable: true }),
+    resolved: t.loadable({
+      type: ComponentRef,
+      nullable: true,
+      description: 'The highest non-retired version satisfying the range, or the pinned entry; null when none.',
+      load: async (keys: string[], ctx) => resolveDependencies(ctx, keys.map(parseDependencyKey)),
+      resolve: dependencyKey,
+    }),
+  }),
+});
+
+builder.objectField(ComponentRef, 'dependencies', (t) =>
+  t.field({
+    type: [DependencyRef],
+    description: 'Declared dependencies in the order the metadata lists them, each with its current resolution.',
+    resolve: (component) =>
+      ((component.document as unknown as ComponentMetadata).dependencies ?? []).map((dependency) =>
+        'uuid' in dependency
+          ? { name: null, versionSpec: null, uuid: dependency.uuid }
+          : { name: dependency.name, versionSpec: dependency.version_spec, uuid: null },
+      ),
+  }),
+);
+
+builder.objectField(ComponentRef, 'dependents', (t) =>
+  t.loadableList({
+    type: ComponentRef,
+    description: 'The entries whose dependencies resolve to this one now.',
+    load: (keys: string[], ctx) => dependentsOf(ctx, keys.map((key) => JSON.parse(key) as { uuid: string; name: string })),
+    resolve: (component: Component) => JSON.stringify({ uuid: component.uuid, name: component.name }),
+  }),
+);
+
+const GraphNodeRef = builder.objectRef<{ uuid: string; depth: number }>('GraphNode').implement({
+  fields: (t) => ({
+    component: t.loadable({ type: ComponentRef, load: loadComponents, resolve: (node) => node.uuid }),
+    depth: t.exposeInt('depth', { description: 'Levels from the root, which is at 0.' }),
+  }),
+});
+
+const GraphEdgeRef = builder.objectRef<GraphEdge>('GraphEdge').implement({
+  description: '`from` depends on `to`, in either direction of walking.',
+  fields: (t) => ({
+    from: t.expose('from', { type: 'UUID' }),
+    to: t.expose('to', { type: 'UUID' }),
+    versionSpec: t.exposeString('versionSpec', { nullable: true, description: 'Null for a dependency pinned by uuid.' }),
+  }),
+});
+
+const UnresolvedDependencyRef = builder.objectRef<UnresolvedDependency>('UnresolvedDependency').implement({
+  description: 'A declared dependency that nothing in the registry satisfies now.',
+  fields: (t) => ({
+    from: t.expose('from', { type: 'UUID' }),
+    name: t.exposeString('name', { nullable: true }),
+    versionSpec: t.exposeString('versionSpec', { nullable: true }),
+    uuid: t.expose('uuid', { type: 'UUID', nullable: true }),
+  }),
+});
+
+const DependencyGraphRef = builder.objectRef<Awaited<ReturnType<typeof dependencyGraph>>>('DependencyGraph').implement({
+  fields: (t) => ({
+    root: t.loadable({ type: ComponentRef, load: loadComponents, resolve: (graph) => graph.root }),
+    nodes: t.field({ type: [GraphNodeRef], resolve: (graph) => graph.nodes }),
+    edges: t.field({ type: [GraphEdgeRef], resolve: (graph) => graph.edges }),
+    unresolved: t.field({ type: [UnresolvedDependencyRef], resolve: (graph) => graph.unresolved }),
+    cycles: t.field({
+      type: t.listRef(t.listRef('UUID')),
+      description: 'Each cycle met, as a closed path of uuids (the first repeated last).',
+      resolve: (graph) => graph.cycles,
+    }),
+    isDag: t.boolean({ resolve: (graph) => graph.cycles.length === 0 }),
+    truncated: t.boolean({
+      description: 'True when maxDepth, maxNodes or the server caps stopped the walk before its end.',
+      resolve: (graph) => graph.truncated,
+    }),
+  }),
+});
+
+builder.queryField('dependencyGraph', (t) =>
+  t.field({
+    type: DependencyGraphRef,
+    description:
+      'The whole graph reachable from root in one request, walked in the database level by level. Ranges ' +
+      'resolve as they do now; cycles are reported, never followed twice. The server caps depth at 1000 and ' +
+      'nodes at 250000 whatever is asked.',
+    args: {
+      root: t.arg({ type: 'UUID', required: true }),
+      direction: t.arg({ type: GraphDirectionEnum, defaultValue: 'DEPENDENCIES' }),
+      maxDepth: t.arg.int(),
+      maxNodes: t.arg.int(),
+    },
+    resolve: (_root, args, ctx) => dependencyGraph(ctx, args.root, args),
+  }),
+);

@@ -1,0 +1,191 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { GRAPH, labelled, registerGraph } from '../support/graph.js';
+import { registryHarness, type RegistryHarness } from '../support/registry.js';
+
+let registry: RegistryHarness;
+beforeAll(async () => {
+  registry = await registryHarness();
+});
+afterAll(() => registry.close());
+beforeEach(() => registry.reset());
+
+async function graph(root: string, uuids: Record<string, string>, options: Record<string, unknown> = {}) {
+  const result = await registry.graphql(GRAPH, { root, ...options });
+  expect(result.errors).toBeUndefined();
+  const { dependencyGraph } = labelled(result.data!, uuids);
+  return {
+    ...dependencyGraph,
+    nodes: dependencyGraph.nodes.map((node: { depth: number; component: { uuid: string } }) => `${node.component.uuid}:${node.depth}`),
+    edges: dependencyGraph.edges.map((edge: { from: string; to: string; versionSpec: string | null }) => `${edge.from}->${edge.to} ${edge.versionSpec ?? 'pinned'}`),
+  };
+}
+
+describe('dependencyGraph on a diamond with shared dependencies', () => {
+  let uuids: Record<string, string>;
+  beforeEach(async () => {
+    uuids = await registerGraph(registry, {
+      d1: { name: 'd', version: '1.0.0' },
+      d15: { name: 'd', version: '1.5.0' },
+      d2: { name: 'd', version: '2.0.0' },
+      b: { name: 'b', deps: ['d@^1'] },
+      c: { name: 'c', deps: ['d@>=1', 'ghost@^1'] },
+      a: { name: 'a', deps: ['b@^1', 'c@~1.0.0', '#d1'] },
+    });
+  });
+
+  it('returns every node with its depth, every edge with its range, and what did not resolve', async () => {
+    expect(await graph(uuids.a!, uuids)).toEqual({
+      root: { uuid: 'a' },
+      nodes: ['a:0', 'b:1', 'c:1', 'd1:1', 'd15:2', 'd2:2'],
+      edges: ['a->b ^1', 'a->c ~1.0.0', 'a->d1 pinned', 'b->d15 ^1', 'c->d2 >=1'],
+      unresolved: [{ from: 'c', name: 'ghost', versionSpec: '^1', uuid: null }],
+      cycles: [],
+      isDag: true,
+      truncated: false,
+    });
+  });
+
+  it('resolves at query time: a new version moves the edges, a retired one drops out of ranges but not pins', async () => {
+    const more = await registerGraph(registry, { d16: { name: 'd', version: '1.6.0' } });
+    expect((await graph(uuids.a!, { ...uuids, ...more })).edges).toContain('b->d16 ^1');
+    await registry.graphql(`mutation($u: UUID!) { update(uuid: $u, patch: { lifecycle: "retired" }) { revision } }`, { u: more.d16 });
+    await registry.graphql(`mutation($u: UUID!) { update(uuid: $u, patch: { lifecycle: "retired" }) { revision } }`, { u: uuids.d1 });
+    const after = await graph(uuids.a!, { ...uuids, ...more });
+    expect(after.edges).toEqual(['a->b ^1', 'a->c ~1.0.0', 'a->d1 pinned', 'b->d15 ^1', 'c->d2 >=1']);
+  });
+
+  it('walks towards dependents, edges still pointing from dependent to dependency', async () => {
+    expect(await graph(uuids.d15!, uuids, { direction: 'DEPENDENTS' })).toMatchObject({
+      nodes: ['d15:0', 'b:1', 'a:2'],
+      edges: ['b->d15 ^1', 'a->b ^1'],
+      unresolved: [],
+      isDag: true,
+    });
+    expect((await graph(uuids.d1!, uuids, { direction: 'DEPENDENTS' })).nodes).toEqual(['d1:0', 'a:1']);
+  });
+
+  it.each([
+    [{ maxDepth: 0 }, ['a:0'], [], true],
+    [{ maxDepth: 1 }, ['a:0', 'b:1', 'c:1', 'd1:1'], ['a->b ^1', 'a->c ~1.0.0', 'a->d1 pinned'], true],
+    [{ maxDepth: 2 }, ['a:0', 'b:1', 'c:1', 'd1:1', 'd15:2', 'd2:2'], undefined, false],
+    [{ maxNodes: 3 }, ['a:0', 'b:1', 'c:1'], ['a->b ^1', 'a->c ~1.0.0'], true],
+  ])('bounded by %j', async (bounds, nodes, edges, truncated) => {
+    const result = await graph(uuids.a!, uuids, bounds);
+    expect(result.nodes).toEqual(nodes);
+    if (edges) expect(result.edges).toEqual(edges);
+    expect(result.truncated).toBe(truncated);
+  });
+
+  it('refuses negative bounds and an unknown root', async () => {
+    const negative = await registry.graphql(GRAPH, { root: uuids.a, maxDepth: -1 });
+    expect(negative.errors![0]).toMatchObject({ message: 'maxDepth must be 0 or more (got -1)', extensions: { code: 'BAD_USER_INPUT' } });
+    const missing = await registry.graphql(GRAPH, { root: '00000000-0000-4000-8000-000000000000' });
+    expect(missing.errors![0]!.extensions.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('Component.dependencies and dependents', () => {
+  it('nest to any depth, each dependency with its current resolution', async () => {
+    const uuids = await registerGraph(registry, {
+      leaf: { name: 'leaf', version: '3.1.0' },
+      mid: { name: 'mid', deps: ['leaf@^3'] },
+      top: { name: 'top', deps: ['mid@*', 'missing@1.x', '#leaf'] },
+    });
+    const result = await registry.graphql(
+      `query($u: UUID!) { component(uuid: $u) { dependencies { name versionSpec uuid resolved { name version
+         dependencies { versionSpec resolved { name version dependencies { resolved { name } } } } } } } }`,
+      { u: uuids.top },
+    );
+    expect(labelled(result.data!.component.dependencies, uuids)).toEqual([
+      { name: 'mid', versionSpec: '*', uuid: null, resolved: { name: 'mid', version: '1.0.0', dependencies: [
+        { versionSpec: '^3', resolved: { name: 'leaf', version: '3.1.0', dependencies: [] } },
+      ] } },
+      { name: 'missing', versionSpec: '1.x', uuid: null, resolved: null },
+      { name: null, versionSpec: null, uuid: 'leaf', resolved: { name: 'leaf', version: '3.1.0', dependencies: [] } },
+    ]);
+    const dependents = await registry.graphql(`query($u: UUID!) { component(uuid: $u) { dependents { name } } }`, { u: uuids.leaf });
+    expect(dependents.data!.component.dependents).toEqual([{ name: 'mid' }, { name: 'top' }]);
+  });
+});
+
+const UPDATE_DEPS = `mutation($u: UUID!, $p: JSON!) { update(uuid: $u, patch: $p) { revision } }`;
+
+describe('cycles', () => {
+  it('are refused at register, naming the cycle, and nothing is written', async () => {
+    const uuids = await registerGraph(registry, { x: { name: 'x', deps: ['y@^1'] } });
+    const result = await registry.graphql(
+      `mutation($m: JSON!) { register(metadata: $m) { uuid } }`,
+      { m: { schema_version: '0.3', uuid: '11111111-1111-4111-8111-111111111111', name: 'y', version: '1.2.0', type: 'tool', dependencies: [{ name: 'x', version_spec: '^1' }] } },
+    );
+    const [error] = result.errors!;
+    expect(error!.extensions.code).toBe('DEPENDENCY_CYCLE');
+    expect(labelled(error!.extensions.cycle, { ...uuids, y: '11111111-1111-4111-8111-111111111111' })).toEqual(['y', 'x', 'y']);
+    expect(error!.message).toBe('this change would put the component on a dependency cycle: y@1.2.0 → x@1.0.0 → y@1.2.0');
+    const read = await registry.graphql(`{ component(name: "y") { uuid } }`);
+    expect(read.data!.component).toBeNull();
+  });
+
+  it('are refused for a component depending on itself', async () => {
+    const attempt = registerGraph(registry, { self: { name: 'self', version: '1.0.0', deps: ['self@^1'] } });
+    await expect(attempt).rejects.toThrow(/DEPENDENCY_CYCLE/);
+  });
+
+  it('count the new version as a candidate of every range', async () => {
+    // q depends on p ^1 (now p 1.0.0); p 1.1.0 depending on q would become q's choice, closing a cycle.
+    const uuids = await registerGraph(registry, { p1: { name: 'p', version: '1.0.0' }, q: { name: 'q', deps: ['p@^1'] } });
+    await expect(registerGraph(registry, { p11: { name: 'p', version: '1.1.0', deps: ['q@*'] } })).rejects.toThrow(/DEPENDENCY_CYCLE/);
+    // Outside q's range it is fine.
+    await registerGraph(registry, { p2: { name: 'p', version: '2.0.0', deps: ['q@*'] } });
+    expect((await graph(uuids.q!, uuids)).isDag).toBe(true);
+  });
+
+  it('are refused at update, leaving the document and its edges as they were', async () => {
+    const uuids = await registerGraph(registry, { x: { name: 'x', deps: ['y@^1'] }, y: { name: 'y' } });
+    const result = await registry.graphql(UPDATE_DEPS, { u: uuids.y, p: { dependencies: [{ name: 'z', version_spec: '*' }, { uuid: uuids.x }] } });
+    expect(result.errors![0]!.extensions.code).toBe('DEPENDENCY_CYCLE');
+    expect(labelled(result.errors![0]!.extensions.cycle, uuids)).toEqual(['y', 'x', 'y']);
+    expect(await graph(uuids.y!, uuids)).toMatchObject({ nodes: ['y:0'], edges: [], unresolved: [] });
+  });
+
+  it('are refused when retiring a version makes ranges fall back onto a cycle', async () => {
+    const uuids = await registerGraph(registry, {
+      y: { name: 'y' },
+      x1: { name: 'x', version: '1.0.0', deps: ['y@^1'] },
+      x2: { name: 'x', version: '2.0.0' },
+    });
+    await registry.graphql(UPDATE_DEPS, { u: uuids.y, p: { dependencies: [{ name: 'x', version_spec: '>=1' }] } });
+    const retire = await registry.graphql(UPDATE_DEPS, { u: uuids.x2, p: { lifecycle: 'retired' } });
+    expect(retire.errors![0]!.extensions.code).toBe('DEPENDENCY_CYCLE');
+    expect(labelled(retire.errors![0]!.extensions.cycle, uuids)).toEqual(['x1', 'y', 'x1']);
+  });
+
+  it('cannot be closed by two writers at once', async () => {
+    for (let round = 0; round < 5; round += 1) {
+      await registry.reset();
+      const attempts = await Promise.allSettled([
+        registerGraph(registry, { a: { name: 'a', deps: ['b@*'] } }),
+        registerGraph(registry, { b: { name: 'b', deps: ['a@*'] } }),
+      ]);
+      expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(1);
+    }
+  });
+
+  it('planted directly in the database still end the walk, and are reported', async () => {
+    const uuids = await registerGraph(registry, { m: { name: 'm' }, n: { name: 'n' }, o: { name: 'o' } });
+    await registry.db.withSession((session) =>
+      session.query(
+        `INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec, dependency_uuid)
+         VALUES ($1, 0, 'n', '*', NULL), ($2, 0, NULL, NULL, $3), ($3, 0, 'm', '^1', NULL), ($3, 1, NULL, NULL, $3)`,
+        [uuids.m, uuids.n, uuids.o],
+      ),
+    );
+    const result = await graph(uuids.m!, uuids);
+    expect(result).toMatchObject({
+      nodes: ['m:0', 'n:1', 'o:2'],
+      edges: ['m->n *', 'n->o pinned', 'o->m ^1', 'o->o pinned'],
+      cycles: [['m', 'n', 'o', 'm'], ['o', 'o']],
+      isDag: false,
+    });
+    expect((await graph(uuids.o!, uuids, { direction: 'DEPENDENTS' })).isDag).toBe(false);
+  });
+});
