@@ -49,6 +49,8 @@ export type Engine = 'postgres' | 'pglite';
 
 export interface BenchServer {
   readonly url: string;
+  /** The server's PostgreSQL database, for loading data directly. */
+  readonly databaseUrl?: string;
   readonly process: ChildProcess;
   stop(): Promise<void>;
 }
@@ -79,7 +81,9 @@ export async function startServer(engine: Engine): Promise<BenchServer> {
     cleanup = () => rm(dir, { recursive: true, force: true });
   }
   env.OMNIBASE_LOG_LEVEL = 'info';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0', '--migrate'], {
+  // BENCH_SERVER_NODE_ARGS passes flags to the server's node, e.g. --cpu-prof to profile it under load.
+  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0', '--migrate'], {
     cwd: packageRoot(),
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -97,6 +101,7 @@ export async function startServer(engine: Engine): Promise<BenchServer> {
   });
   return {
     url,
+    ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),
     process: child,
     async stop() {
       const exited = new Promise((resolve) => child.once('exit', resolve));

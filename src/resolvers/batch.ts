@@ -1,5 +1,5 @@
 import type { ComponentRevision } from '../generated/prisma/client.js';
-import type { Component } from './component-row.js';
+import { COMPONENT_COLUMNS, SUMMARY_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { declarationsTowards, DependencyResolver, type Declaration } from './resolution.js';
 
@@ -7,9 +7,19 @@ export type { ComponentRevision };
 
 // Batch loaders: the GraphQL layer collects the keys of one level of a query and asks once.
 
-/** The components with these uuids, in the order asked; null where none exists. */
-export async function componentsByUuid(ctx: RegistryContext, uuids: readonly string[]): Promise<Array<Component | null>> {
-  const rows = await ctx.db.prisma.component.findMany({ where: { uuid: { in: [...new Set(uuids)] } } });
+/**
+ * The components with these uuids, in the order asked; null where none exists. Without the document when
+ * `withDocument` is false: the rows then carry an empty `document`, for callers that never read it.
+ */
+export async function componentsByUuid(
+  ctx: RegistryContext,
+  uuids: readonly string[],
+  withDocument = true,
+): Promise<Array<Component | null>> {
+  // One array parameter: Prisma's `in` sends one parameter per uuid, which costs twice as much for large batches.
+  const rows = await ctx.db.prisma.$queryRaw<Component[]>`
+    SELECT ${withDocument ? COMPONENT_COLUMNS : SUMMARY_COLUMNS} FROM components WHERE uuid = ANY(${[...new Set(uuids)]}::uuid[])`;
+  if (!withDocument) for (const row of rows) row.document = {};
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   return uuids.map((uuid) => byUuid.get(uuid) ?? null);
 }

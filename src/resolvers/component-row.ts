@@ -1,8 +1,18 @@
 import type { ComponentMetadata } from '../metadata/validate.js';
 import { versionSortKey } from '../metadata/version-key.js';
-import type { Component, ComponentType, Lifecycle, Prisma } from '../generated/prisma/client.js';
+import { Prisma, type Component, type ComponentType, type Lifecycle } from '../generated/prisma/client.js';
 
 export type { Component };
+
+// Column names as the generated client spells them, so raw rows and client rows have one shape.
+export const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",
+  type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, document, revision,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+/** The same without the document, for reads that will not look at it: a large share of the bytes. */
+export const SUMMARY_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",
+  type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, revision,
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The typed columns a document implies; the document itself stays the source of truth. */
 export function columnsOf(document: ComponentMetadata) {

@@ -1,7 +1,7 @@
 import { isUuid } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
-import { declarationsOf, declarationsTowards, DependencyResolver, type Declaration, type Queryable } from './resolution.js';
+import { declarationsTowards, DependencyResolver, levelFrom, type Declaration, type Queryable } from './resolution.js';
 
 export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
 
@@ -58,12 +58,11 @@ export async function expandLevel(
   const unresolved: Declaration[] = [];
   const uuids = frontier.map((node) => node.uuid);
   if (direction === 'DEPENDENCIES') {
+    const level = await levelFrom(db, uuids);
+    resolver.remember(level.candidates, level.declarations.flatMap((declaration) => (declaration.name === null ? [] : [declaration.name])));
     // In the frontier's own order, so nodes appear breadth-first in the order the metadata declares them.
     const rank = new Map(uuids.map((uuid, index) => [uuid, index]));
-    const declarations = (await declarationsOf(db, uuids)).sort(
-      (a, b) => rank.get(a.from)! - rank.get(b.from)! || a.position - b.position,
-    );
-    await resolver.prepare(declarations);
+    const declarations = level.declarations.sort((a, b) => rank.get(a.from)! - rank.get(b.from)! || a.position - b.position);
     for (const declaration of declarations) {
       const to = resolver.resolve(declaration);
       if (to === null) unresolved.push(declaration);

@@ -20,15 +20,31 @@ export interface CandidateRow extends Candidate {
   readonly name: string;
 }
 
-/** The declarations of these components, each component's in the order it lists them. */
-export async function declarationsOf(db: Queryable, uuids: readonly string[]): Promise<Declaration[]> {
-  if (uuids.length === 0) return [];
-  return db.$queryRaw<Declaration[]>`
-    SELECT component_uuid::text AS "from", position, dependency_name AS name, version_spec AS "versionSpec",
-           dependency_uuid::text AS uuid
-      FROM component_dependencies
-     WHERE component_uuid = ANY(${uuids}::uuid[])
-     ORDER BY component_uuid, position`;
+/**
+ * One level of a walk towards dependencies in one statement: the declarations of these components, and
+ * every row that could resolve them (the non-retired versions of each name, and each pinned uuid).
+ */
+export async function levelFrom(db: Queryable, uuids: readonly string[]): Promise<{ declarations: Declaration[]; candidates: CandidateRow[] }> {
+  if (uuids.length === 0) return { declarations: [], candidates: [] };
+  const rows = await db.$queryRaw<Array<Declaration & { declared: boolean; version: string; lifecycle: string }>>`
+    WITH d AS MATERIALIZED (
+      SELECT component_uuid, position, dependency_name, version_spec, dependency_uuid
+        FROM component_dependencies WHERE component_uuid = ANY(${uuids}::uuid[]))
+    SELECT true AS declared, component_uuid::text AS "from", position, dependency_name AS name,
+           version_spec AS "versionSpec", dependency_uuid::text AS uuid, NULL::text AS version, NULL::text AS lifecycle
+      FROM d
+    UNION ALL
+    SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, c.version, c.lifecycle::text
+      FROM components c
+     WHERE (c.name IN (SELECT dependency_name FROM d) AND c.lifecycle <> 'RETIRED')
+        OR c.uuid IN (SELECT dependency_uuid FROM d)`;
+  const declarations: Declaration[] = [];
+  const candidates: CandidateRow[] = [];
+  for (const { declared, from, position, name, versionSpec, uuid, version, lifecycle } of rows) {
+    if (declared) declarations.push({ from, position, name, versionSpec, uuid });
+    else candidates.push({ uuid: uuid!, name: name!, version, lifecycle });
+  }
+  return { declarations, candidates };
 }
 
 /** The declarations that could resolve to these components: pinned to their uuids, or naming their names. */
@@ -73,12 +89,21 @@ export class DependencyResolver {
     this.remember(rows, names);
   }
 
-  /** Adds rows already loaded elsewhere (full component rows do too) as candidates for the given names. */
+  /**
+   * Adds rows loaded elsewhere (full component rows do too) as the candidates of the given names: all of
+   * each name's non-retired versions must be among them. Names already known keep what they had.
+   */
   remember(rows: readonly CandidateRow[], names: Iterable<string>): void {
-    for (const name of names) if (!this.candidates.has(name)) this.candidates.set(name, []);
+    const fresh = new Set<string>();
+    for (const name of names) {
+      if (!this.candidates.has(name)) {
+        this.candidates.set(name, []);
+        fresh.add(name);
+      }
+    }
     for (const row of rows) {
       this.pinned.set(row.uuid, row);
-      if (row.lifecycle !== 'RETIRED') this.candidates.get(row.name)?.push(row);
+      if (row.lifecycle !== 'RETIRED' && fresh.has(row.name)) this.candidates.get(row.name)!.push(row);
     }
   }
 

@@ -1,5 +1,5 @@
 import { Prisma, type ComponentType, type Lifecycle } from '../generated/prisma/client.js';
-import type { Component } from './component-row.js';
+import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 
@@ -26,10 +26,6 @@ export const MAX_SEARCH_PAGE = 500;
 const MAX_TAG_FILTERS = 64;
 const MAX_TEXT_LENGTH = 1000;
 
-// Column names as the generated client spells them, so raw rows and client rows have one shape.
-const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",
-  type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, document, revision,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 type Position = [name: string, versionKey: string, uuid: string];
 

@@ -1,8 +1,12 @@
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { createContextCache } from '@pothos/core';
+import DataLoader from 'dataloader';
 import type { ComponentMetadata } from '../metadata/validate.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
 import type { Component } from '../resolvers/component-row.js';
 import { NotFoundError } from '../resolvers/errors.js';
 import { dependencyGraph, type GraphEdge, type UnresolvedDependency } from '../resolvers/graph.js';
+import type { GraphQLContext } from '../server/context.js';
 import { builder } from './builder.js';
 import { ComponentRef } from './component.js';
 
@@ -20,9 +24,36 @@ const parseDependencyKey = (key: string): DeclaredDependency => {
   return { name, versionSpec, uuid };
 };
 
-async function loadComponents(uuids: readonly string[], ctx: Parameters<typeof componentsByUuid>[0]) {
-  return (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`));
+async function loadComponents(uuids: readonly string[], ctx: Parameters<typeof componentsByUuid>[0], withDocument = true) {
+  const rows = await componentsByUuid(ctx, uuids, withDocument);
+  return rows.map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`));
 }
+
+// Component fields that read the stored document; a graph's nodes are loaded without it unless one is asked for.
+const DOCUMENT_FIELDS = new Set(['metadata', 'dependencies']);
+
+/** Whether the selection under this field, fragments included, asks for a field that needs the document. */
+function selectsDocument(info: GraphQLResolveInfo): boolean {
+  const pending: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
+  while (pending.length > 0) {
+    for (const selection of pending.pop()!.selections) {
+      if (selection.kind === Kind.FIELD) {
+        if (DOCUMENT_FIELDS.has(selection.name.value)) return true;
+      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        pending.push(selection.selectionSet);
+      } else {
+        const fragment = info.fragments[selection.name.value];
+        if (fragment) pending.push(fragment.selectionSet);
+      }
+    }
+  }
+  return false;
+}
+
+const nodeLoaders = {
+  full: createContextCache((ctx: GraphQLContext) => new DataLoader((uuids: readonly string[]) => loadComponents(uuids, ctx, true))),
+  summary: createContextCache((ctx: GraphQLContext) => new DataLoader((uuids: readonly string[]) => loadComponents(uuids, ctx, false))),
+};
 
 const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
   description: 'One declared dependency, by name and npm range or pinned by uuid, with what it resolves to now.',
@@ -64,7 +95,12 @@ builder.objectField(ComponentRef, 'dependents', (t) =>
 
 const GraphNodeRef = builder.objectRef<{ uuid: string; depth: number }>('GraphNode').implement({
   fields: (t) => ({
-    component: t.loadable({ type: ComponentRef, load: loadComponents, resolve: (node) => node.uuid }),
+    component: t.field({
+      type: ComponentRef,
+      // Two loaders per request, so one graph's nodes load in one statement whichever form they need.
+      resolve: (node, _args, ctx, info) =>
+        (selectsDocument(info) ? nodeLoaders.full : nodeLoaders.summary)(ctx).load(node.uuid) as Promise<Component>,
+    }),
     depth: t.exposeInt('depth', { description: 'Levels from the root, which is at 0.' }),
   }),
 });

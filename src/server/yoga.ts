@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GraphQLError } from 'graphql';
+import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -66,7 +67,7 @@ export function createRegistryYoga({ db, logger }: RegistryYogaOptions): Registr
     // useRegistryErrors is the one place errors are mapped and masked; Yoga's own masking would wrap
     // registry errors before that plugin could read their codes.
     maskedErrors: false,
-    plugins: [useRequestId(), useRegistryErrors(logger)],
+    plugins: [useRequestId(), useRegistryErrors(logger), useGraphQlJit()],
     context: ({ request }): GraphQLContext => ({
       db,
       actor: null,

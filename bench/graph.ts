@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { versionSortKey } from '../src/metadata/version-key.js';
+import { graphql, percentiles, startServer, type Percentiles } from './support.js';
+
+export interface GraphBenchResult {
+  readonly components: number;
+  readonly layers: number;
+  readonly nodes: number;
+  readonly edges: number;
+  readonly runs: number;
+  readonly wholeGraph: Percentiles & { responseBytes: number };
+  readonly nested3: Percentiles & { responseBytes: number };
+  readonly peakServerRssMiB: number;
+}
+
+interface Row {
+  uuid: string;
+  name: string;
+  version: string;
+  dependencies: Array<{ name: string; version_spec: string } | { uuid: string }>;
+}
+
+const RANGES = ['^1', '>=1.0.0', '*', '~1.1.0', '1.x'];
+
+/**
+ * A layered DAG: a root depending on every node of the first layer, then `layers` layers of `width` nodes
+ * each depending on three nodes of the next (shared sub-trees, every node reachable). A fifth of the names
+ * have two versions that several of the ranges match; every tenth dependency is pinned by uuid.
+ */
+export function layeredDag(layers: number, width: number): { rows: Row[]; root: string } {
+  const layer = (depth: number) => Array.from({ length: width }, (_, index) => ({ name: `n${depth}-${index}`, uuids: [] as string[] }));
+  const names = Array.from({ length: layers }, (_, depth) => layer(depth));
+  const rows: Row[] = [];
+  for (let depth = layers - 1; depth >= 0; depth -= 1) {
+    for (const [index, node] of names[depth]!.entries()) {
+      const versions = index % 5 === 0 ? ['1.0.0', '1.1.0'] : ['1.1.0'];
+      for (const version of versions) {
+        const dependencies: Row['dependencies'] = [];
+        if (depth + 1 < layers) {
+          for (const offset of [0, 1, 7]) {
+            const target = names[depth + 1]![(index + offset) % width]!;
+            const pick = index + offset;
+            dependencies.push(pick % 10 === 0 ? { uuid: target.uuids.at(-1)! } : { name: target.name, version_spec: RANGES[pick % RANGES.length]! });
+          }
+        }
+        const uuid = randomUUID();
+        node.uuids.push(uuid);
+        rows.push({ uuid, name: node.name, version, dependencies });
+      }
+    }
+  }
+  const root = randomUUID();
+  rows.push({ uuid: root, name: 'root', version: '1.0.0', dependencies: names[0]!.map((node) => ({ name: node.name, version_spec: '^1' })) });
+  return { rows, root };
+}
+
+export async function load(databaseUrl: string, rows: Row[]): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  for (let start = 0; start < rows.length; start += 2000) {
+    const batch = rows.slice(start, start + 2000);
+    const documents = batch.map((row) => ({
+      schema_version: '0.3', uuid: row.uuid, name: row.name, version: row.version, type: 'tool', lifecycle: 'active',
+      ...(row.dependencies.length ? { dependencies: row.dependencies } : {}),
+    }));
+    await client.query(
+      `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
+       SELECT u, n, v, k, 'TOOL', 'ACTIVE', d, 1 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS t(u, n, v, k, d)`,
+      [batch.map((r) => r.uuid), batch.map((r) => r.name), batch.map((r) => r.version), batch.map((r) => versionSortKey(r.version)), documents.map((d) => JSON.stringify(d))],
+    );
+    const declarations = batch.flatMap((row) => row.dependencies.map((dep, position) => ({ from: row.uuid, position, dep })));
+    await client.query(
+      `INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec, dependency_uuid)
+       SELECT * FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::uuid[])`,
+      [
+        declarations.map((d) => d.from),
+        declarations.map((d) => d.position),
+        declarations.map((d) => ('name' in d.dep ? d.dep.name : null)),
+        declarations.map((d) => ('name' in d.dep ? d.dep.version_spec : null)),
+        declarations.map((d) => ('uuid' in d.dep ? d.dep.uuid : null)),
+      ],
+    );
+  }
+  await client.query('ANALYZE');
+  await client.end();
+}
+
+const WHOLE_GRAPH = `query($r: UUID!) { dependencyGraph(root: $r) {
+  nodes { depth component { uuid name version } } edges { from to versionSpec }
+  unresolved { from name versionSpec uuid } cycles isDag truncated } }`;
+const NESTED_3 = `query($r: UUID!) { component(uuid: $r) { dependencies { versionSpec resolved { uuid name version
+  dependencies { versionSpec resolved { uuid name version dependencies { versionSpec resolved { uuid name version } } } } } } } }`;
+
+function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round(kib / 1024);
+}
+
+async function timed(url: string, query: string, variables: Record<string, unknown>, runs: number) {
+  const samples: number[] = [];
+  let bytes = 0;
+  for (let run = 0; run < runs + 1; run += 1) {
+    const started = performance.now();
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
+    const text = await response.text();
+    const elapsed = performance.now() - started;
+    if (!response.ok || text.includes('"errors"')) throw new Error(`graph query failed: ${text.slice(0, 300)}`);
+    bytes = Buffer.byteLength(text);
+    if (run > 0) samples.push(elapsed); // the first run warms the server up
+  }
+  return { ...percentiles(samples), responseBytes: bytes };
+}
+
+export async function graphBench(layers: number, width: number, runs: number): Promise<GraphBenchResult> {
+  const server = await startServer('postgres');
+  try {
+    const { rows, root } = layeredDag(layers, width);
+    await load(server.databaseUrl!, rows);
+    const shape = await graphql<{ dependencyGraph: { nodes: unknown[]; edges: unknown[]; isDag: boolean; truncated: boolean } }>(
+      server.url,
+      `query($r: UUID!) { dependencyGraph(root: $r) { nodes { depth } edges { to } isDag truncated } }`,
+      { r: root },
+    );
+    if (!shape.dependencyGraph.isDag || shape.dependencyGraph.truncated) throw new Error('the benchmark graph is not a whole DAG');
+    const wholeGraph = await timed(server.url, WHOLE_GRAPH, { r: root }, runs);
+    const nested3 = await timed(server.url, NESTED_3, { r: root }, runs);
+    return {
+      components: rows.length,
+      layers,
+      nodes: shape.dependencyGraph.nodes.length,
+      edges: shape.dependencyGraph.edges.length,
+      runs,
+      wholeGraph,
+      nested3,
+      peakServerRssMiB: peakRssMiB(server.process.pid!),
+    };
+  } finally {
+    await server.stop();
+  }
+}
