@@ -15,6 +15,11 @@ export interface SqlSession {
 export interface Database {
   readonly engine: DatabaseTarget['engine'];
   readonly prisma: PrismaClient;
+  /**
+   * One read outside any transaction, straight through the driver: for large result sets, where Prisma's
+   * conversion of raw rows would cost more than the query.
+   */
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** Runs `work` on one dedicated connection, released afterwards. */
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -55,6 +60,10 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   return {
     engine: 'postgres',
     prisma,
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      options.onQuery?.(sql);
+      return (await pool.query(sql, [...params])).rows as Row[];
+    },
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -84,6 +93,10 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
   return {
     engine: 'pglite',
     prisma,
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      options.onQuery?.(sql);
+      return (await pglite.query<Row>(sql, [...params])).rows;
+    },
     // PGlite is one connection already; its own mutex keeps statements from interleaving with a transaction.
     withSession: (work) =>
       work({

@@ -1,5 +1,5 @@
 import type { ComponentRevision } from '../generated/prisma/client.js';
-import { COMPONENT_COLUMNS, SUMMARY_COLUMNS, type Component } from './component-row.js';
+import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { declarationsTowards, DependencyResolver, type Declaration } from './resolution.js';
 
@@ -7,19 +7,11 @@ export type { ComponentRevision };
 
 // Batch loaders: the GraphQL layer collects the keys of one level of a query and asks once.
 
-/**
- * The components with these uuids, in the order asked; null where none exists. Without the document when
- * `withDocument` is false: the rows then carry an empty `document`, for callers that never read it.
- */
-export async function componentsByUuid(
-  ctx: RegistryContext,
-  uuids: readonly string[],
-  withDocument = true,
-): Promise<Array<Component | null>> {
+/** The components with these uuids, in the order asked; null where none exists. */
+export async function componentsByUuid(ctx: RegistryContext, uuids: readonly string[]): Promise<Array<Component | null>> {
   // One array parameter: Prisma's `in` sends one parameter per uuid, which costs twice as much for large batches.
   const rows = await ctx.db.prisma.$queryRaw<Component[]>`
-    SELECT ${withDocument ? COMPONENT_COLUMNS : SUMMARY_COLUMNS} FROM components WHERE uuid = ANY(${[...new Set(uuids)]}::uuid[])`;
-  if (!withDocument) for (const row of rows) row.document = {};
+    SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ANY(${[...new Set(uuids)]}::uuid[])`;
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   return uuids.map((uuid) => byUuid.get(uuid) ?? null);
 }
@@ -47,7 +39,7 @@ export async function resolveDependencies(ctx: RegistryContext, declared: readon
   const rows = await ctx.db.prisma.component.findMany({
     where: { OR: [{ name: { in: names }, lifecycle: { not: 'RETIRED' } }, { uuid: { in: uuids } }] },
   });
-  const resolver = new DependencyResolver(ctx.db.prisma);
+  const resolver = new DependencyResolver(ctx.db);
   resolver.remember(rows, names);
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   return declared.map((dependency) => {
@@ -61,9 +53,8 @@ export async function dependentsOf(
   ctx: RegistryContext,
   targets: ReadonlyArray<{ uuid: string; name: string }>,
 ): Promise<Component[][]> {
-  const db = ctx.db.prisma;
-  const declarations = await declarationsTowards(db, targets.map((target) => target.uuid), targets.map((target) => target.name));
-  const resolver = new DependencyResolver(db);
+  const declarations = await declarationsTowards(ctx.db, targets.map((target) => target.uuid), targets.map((target) => target.name));
+  const resolver = new DependencyResolver(ctx.db);
   await resolver.prepare(declarations);
   const dependents = new Map<string, Set<string>>(targets.map((target) => [target.uuid, new Set()]));
   for (const declaration of declarations) {
@@ -71,6 +62,6 @@ export async function dependentsOf(
     if (to !== null) dependents.get(to)?.add(declaration.from);
   }
   const wanted = [...new Set([...dependents.values()].flatMap((set) => [...set]))];
-  const rows = wanted.length ? await db.component.findMany({ where: { uuid: { in: wanted } }, orderBy: [{ name: 'asc' }, { versionKey: 'desc' }] }) : [];
+  const rows = wanted.length ? await ctx.db.prisma.component.findMany({ where: { uuid: { in: wanted } }, orderBy: [{ name: 'asc' }, { versionKey: 'desc' }] }) : [];
   return targets.map((target) => rows.filter((row) => dependents.get(target.uuid)!.has(row.uuid)));
 }

@@ -4,15 +4,14 @@ import { Prisma, type Component, type ComponentType, type Lifecycle } from '../g
 
 export type { Component };
 
+/** A component without its document: what lists and graphs mostly show. */
+export type ComponentSummary = Omit<Component, 'document'>;
+
 // Column names as the generated client spells them, so raw rows and client rows have one shape.
 export const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",
   type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, document, revision,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
-/** The same without the document, for reads that will not look at it: a large share of the bytes. */
-export const SUMMARY_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",
-  type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, revision,
-  created_at AS "createdAt", updated_at AS "updatedAt"`;
 
 /** The typed columns a document implies; the document itself stays the source of truth. */
 export function columnsOf(document: ComponentMetadata) {

@@ -2,7 +2,7 @@ import type { Prisma } from '../generated/prisma/client.js';
 import { takeWriteOrderLock } from './changes.js';
 import { DependencyCycleError } from './errors.js';
 import { expandLevel } from './graph.js';
-import { DependencyResolver, type Queryable } from './resolution.js';
+import { DependencyResolver, transactionReader, type SqlReader } from './resolution.js';
 
 /**
  * Refuses the write in progress when one of `sources` now reaches itself. Every cycle a write can create
@@ -11,9 +11,10 @@ import { DependencyResolver, type Queryable } from './resolution.js';
  */
 export async function assertNoCycleThrough(tx: Prisma.TransactionClient, sources: readonly string[]): Promise<void> {
   await takeWriteOrderLock(tx);
-  const resolver = new DependencyResolver(tx);
+  const reader = transactionReader(tx);
+  const resolver = new DependencyResolver(reader);
   for (const source of sources) {
-    const cycle = await pathBackTo(tx, resolver, source);
+    const cycle = await pathBackTo(reader, resolver, source);
     if (cycle) {
       const rows = await tx.component.findMany({ where: { uuid: { in: cycle } }, select: { uuid: true, name: true, version: true } });
       throw new DependencyCycleError(cycle, new Map(rows.map((row) => [row.uuid, `${row.name}@${row.version}`])));
@@ -22,7 +23,7 @@ export async function assertNoCycleThrough(tx: Prisma.TransactionClient, sources
 }
 
 /** The shortest path of dependencies from `source` back to itself, closed (first = last), or null. */
-async function pathBackTo(db: Queryable, resolver: DependencyResolver, source: string): Promise<string[] | null> {
+async function pathBackTo(db: SqlReader, resolver: DependencyResolver, source: string): Promise<string[] | null> {
   const parent = new Map<string, string>();
   const seen = new Set([source]);
   let frontier = [{ uuid: source, name: '' }];

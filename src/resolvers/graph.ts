@@ -1,7 +1,7 @@
-import { isUuid } from './component-row.js';
+import { isUuid, type ComponentSummary } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
-import { declarationsTowards, DependencyResolver, levelFrom, type Declaration, type Queryable } from './resolution.js';
+import { declarationsTowards, DependencyResolver, levelFrom, summariesOf, type Declaration, type SqlReader } from './resolution.js';
 
 export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
 
@@ -24,10 +24,18 @@ export interface UnresolvedDependency {
   readonly uuid: string | null;
 }
 
+export interface GraphNode {
+  readonly uuid: string;
+  /** Levels from the root, which is at 0. */
+  readonly depth: number;
+  /** The component without its document, read on the way. */
+  readonly summary: ComponentSummary;
+}
+
 export interface DependencyGraph {
-  readonly root: string;
+  readonly root: GraphNode;
   /** Every component reached, with its distance from the root, in the order reached. */
-  readonly nodes: ReadonlyArray<{ readonly uuid: string; readonly depth: number }>;
+  readonly nodes: readonly GraphNode[];
   readonly edges: GraphEdge[];
   readonly unresolved: UnresolvedDependency[];
   /** Each cycle as a closed path of uuids, first and last the same. */
@@ -47,13 +55,20 @@ function bound(value: number | null | undefined, cap: number, argument: string):
   return Math.min(value, cap);
 }
 
+export interface LevelEdges {
+  readonly edges: GraphEdge[];
+  readonly unresolved: Declaration[];
+  /** Summaries read on the way: when walking towards dependencies, those of every candidate. */
+  readonly summaries: readonly ComponentSummary[];
+}
+
 /** One level outwards: the edges leaving `frontier` in the chosen direction, and what did not resolve. */
 export async function expandLevel(
-  db: Queryable,
+  db: SqlReader,
   resolver: DependencyResolver,
   direction: GraphDirection,
   frontier: readonly { uuid: string; name: string }[],
-): Promise<{ edges: GraphEdge[]; unresolved: Declaration[] }> {
+): Promise<LevelEdges> {
   const edges: GraphEdge[] = [];
   const unresolved: Declaration[] = [];
   const uuids = frontier.map((node) => node.uuid);
@@ -68,6 +83,7 @@ export async function expandLevel(
       if (to === null) unresolved.push(declaration);
       else edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
     }
+    return { edges, unresolved, summaries: level.candidates };
   } else {
     const targets = new Set(uuids);
     const declarations = await declarationsTowards(db, uuids, frontier.map((node) => node.name));
@@ -76,8 +92,8 @@ export async function expandLevel(
       const to = resolver.resolve(declaration);
       if (to !== null && targets.has(to)) edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
     }
+    return { edges, unresolved, summaries: [] };
   }
-  return { edges, unresolved };
 }
 
 /**
@@ -90,27 +106,28 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
   const direction = bounds.direction ?? 'DEPENDENCIES';
   const maxDepth = bound(bounds.maxDepth, GRAPH_LIMITS.maxDepth, 'maxDepth');
   const maxNodes = Math.max(1, bound(bounds.maxNodes, GRAPH_LIMITS.maxNodes, 'maxNodes'));
-  const db = ctx.db.prisma;
-  const rootRow = await db.component.findUnique({ where: { uuid: root.toLowerCase() }, select: { uuid: true, name: true } });
-  if (!rootRow) throw new NotFoundError(`no component has uuid ${root}`);
+  const db: SqlReader = ctx.db;
+  const [rootSummary] = await summariesOf(db, [root.toLowerCase()]);
+  if (!rootSummary) throw new NotFoundError(`no component has uuid ${root}`);
 
   const resolver = new DependencyResolver(db);
-  const depths = new Map<string, number>([[rootRow.uuid, 0]]);
-  const names = new Map<string, string>([[rootRow.uuid, rootRow.name]]);
+  const summaries = new Map<string, ComponentSummary>([[rootSummary.uuid, rootSummary]]);
+  const depths = new Map<string, number>([[rootSummary.uuid, 0]]);
   const edges: GraphEdge[] = [];
   const unresolved: UnresolvedDependency[] = [];
   let truncated = false;
-  let frontier = [rootRow];
+  let frontier: Array<{ uuid: string; name: string }> = [rootSummary];
   for (let depth = 0; frontier.length > 0; depth += 1) {
     const level = await expandLevel(db, resolver, direction, frontier);
+    for (const summary of level.summaries) summaries.set(summary.uuid, summary);
+    unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
     if (depth >= maxDepth) {
       // The last level allowed: what lies beyond is only noted, as truncation.
-      truncated = level.edges.some((edge) => !depths.has(direction === 'DEPENDENCIES' ? edge.to : edge.from)) || truncated;
+      truncated ||= level.edges.some((edge) => !depths.has(direction === 'DEPENDENCIES' ? edge.to : edge.from));
       for (const edge of level.edges) if (depths.has(edge.from) && depths.has(edge.to)) edges.push(edge);
-      unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
       break;
     }
-    const next: Array<{ uuid: string; name: string }> = [];
+    const next: string[] = [];
     for (const edge of level.edges) {
       const reached = direction === 'DEPENDENCIES' ? edge.to : edge.from;
       if (!depths.has(reached)) {
@@ -119,31 +136,23 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
           continue;
         }
         depths.set(reached, depth + 1);
-        next.push({ uuid: reached, name: '' });
+        next.push(reached);
       }
       edges.push(edge);
     }
-    unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
-    if (direction === 'DEPENDENTS' && next.length > 0) await nameNodes(db, next, names);
-    frontier = next;
+    // Walking towards dependents meets new components by their declarations: read their summaries (and names).
+    if (direction === 'DEPENDENTS') for (const summary of await summariesOf(db, next)) summaries.set(summary.uuid, summary);
+    frontier = next.map((uuid) => ({ uuid, name: summaries.get(uuid)!.name }));
   }
-  const nodes = [...depths].map(([uuid, depth]) => ({ uuid, depth }));
+  const nodes = [...depths].map(([uuid, depth]) => ({ uuid, depth, summary: summaries.get(uuid)! }));
   return {
-    root: rootRow.uuid,
+    root: nodes[0]!,
     nodes,
     edges,
     unresolved,
     cycles: findCycles(nodes.map((node) => node.uuid), edges, GRAPH_LIMITS.maxCycles),
     truncated,
   };
-}
-
-/** Walking towards dependents needs each new node's name: dependents may name it rather than pin it. */
-async function nameNodes(db: Queryable, nodes: Array<{ uuid: string; name: string }>, names: Map<string, string>): Promise<void> {
-  const rows = await db.$queryRaw<Array<{ uuid: string; name: string }>>`
-    SELECT uuid::text AS uuid, name FROM components WHERE uuid = ANY(${nodes.map((node) => node.uuid)}::uuid[])`;
-  for (const row of rows) names.set(row.uuid, row.name);
-  for (const node of nodes) node.name = names.get(node.uuid) ?? '';
 }
 
 /**

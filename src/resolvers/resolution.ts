@@ -1,9 +1,17 @@
 import type { Prisma } from '../generated/prisma/client.js';
+import type { ComponentSummary } from './component-row.js';
 import { InvalidVersionSpecError } from './errors.js';
 import { resolveRange, type Candidate } from './ranges.js';
 
-/** Anything that runs raw SQL: the client, or the transaction of a write. */
-export type Queryable = Pick<Prisma.TransactionClient, '$queryRaw'>;
+/** Reads with plain SQL and positional parameters: the driver directly, or the transaction of a write. */
+export interface SqlReader {
+  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** A write's transaction as a reader, so a check inside the write sees what the write has done so far. */
+export function transactionReader(tx: Prisma.TransactionClient): SqlReader {
+  return { query: <Row>(sql: string, params: readonly unknown[] = []) => tx.$queryRawUnsafe<Row[]>(sql, ...params) };
+}
 
 /** One entry of a component's `dependencies`: by name and range, or pinned by uuid. */
 export interface Declaration {
@@ -20,42 +28,72 @@ export interface CandidateRow extends Candidate {
   readonly name: string;
 }
 
+const DECLARATION_COLUMNS = `component_uuid::text AS "from", position, dependency_name AS name,
+  version_spec AS "versionSpec", dependency_uuid::text AS uuid`;
+
+// A component's summary (all but its document) under the names the generated client uses.
+const SUMMARY_COLUMNS = `c.uuid::text AS uuid, c.name, c.version, c.version_key AS "versionKey", c.type::text AS type,
+  c.lifecycle::text AS lifecycle, c.description, c.owner, c.tags, c.revision, c.created_at AS "createdAt",
+  c.updated_at AS "updatedAt"`;
+
+export interface Level {
+  readonly declarations: Declaration[];
+  /** Every row that could resolve them, each with its summary: the non-retired versions of each name, and each pinned uuid. */
+  readonly candidates: ComponentSummary[];
+}
+
+type LevelRow = Declaration & Omit<ComponentSummary, 'uuid' | 'name'> & { declared: boolean };
+
 /**
- * One level of a walk towards dependencies in one statement: the declarations of these components, and
- * every row that could resolve them (the non-retired versions of each name, and each pinned uuid).
+ * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true)
+ * and the summaries of their candidates (declared = false, the candidate's uuid and name in those columns).
  */
-export async function levelFrom(db: Queryable, uuids: readonly string[]): Promise<{ declarations: Declaration[]; candidates: CandidateRow[] }> {
+export async function levelFrom(db: SqlReader, uuids: readonly string[]): Promise<Level> {
   if (uuids.length === 0) return { declarations: [], candidates: [] };
-  const rows = await db.$queryRaw<Array<Declaration & { declared: boolean; version: string; lifecycle: string }>>`
-    WITH d AS MATERIALIZED (
-      SELECT component_uuid, position, dependency_name, version_spec, dependency_uuid
-        FROM component_dependencies WHERE component_uuid = ANY(${uuids}::uuid[]))
-    SELECT true AS declared, component_uuid::text AS "from", position, dependency_name AS name,
-           version_spec AS "versionSpec", dependency_uuid::text AS uuid, NULL::text AS version, NULL::text AS lifecycle
-      FROM d
-    UNION ALL
-    SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, c.version, c.lifecycle::text
-      FROM components c
-     WHERE (c.name IN (SELECT dependency_name FROM d) AND c.lifecycle <> 'RETIRED')
-        OR c.uuid IN (SELECT dependency_uuid FROM d)`;
+  const rows = await db.query<LevelRow>(
+    `WITH d AS MATERIALIZED (
+       SELECT component_uuid, position, dependency_name, version_spec, dependency_uuid
+         FROM component_dependencies WHERE component_uuid = ANY($1::uuid[]))
+     SELECT true AS declared, ${DECLARATION_COLUMNS}, NULL::text AS version, NULL::text AS "versionKey",
+            NULL::text AS type, NULL::text AS lifecycle, NULL::text AS description, NULL::text AS owner,
+            NULL::text[] AS tags, NULL::int AS revision, NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt"
+       FROM d
+     UNION ALL
+     SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, c.version, c.version_key, c.type::text, c.lifecycle::text,
+            c.description, c.owner, c.tags, c.revision, c.created_at, c.updated_at
+       FROM components c
+      WHERE (c.name IN (SELECT dependency_name FROM d) AND c.lifecycle <> 'RETIRED')
+         OR c.uuid IN (SELECT dependency_uuid FROM d)`,
+    [uuids],
+  );
   const declarations: Declaration[] = [];
-  const candidates: CandidateRow[] = [];
-  for (const { declared, from, position, name, versionSpec, uuid, version, lifecycle } of rows) {
-    if (declared) declarations.push({ from, position, name, versionSpec, uuid });
-    else candidates.push({ uuid: uuid!, name: name!, version, lifecycle });
+  const candidates: ComponentSummary[] = [];
+  for (const row of rows) {
+    if (row.declared) {
+      declarations.push({ from: row.from, position: row.position, name: row.name, versionSpec: row.versionSpec, uuid: row.uuid });
+    } else {
+      const { uuid, name, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt } = row;
+      candidates.push({ uuid: uuid!, name: name!, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt });
+    }
   }
   return { declarations, candidates };
 }
 
 /** The declarations that could resolve to these components: pinned to their uuids, or naming their names. */
-export async function declarationsTowards(db: Queryable, uuids: readonly string[], names: readonly string[]): Promise<Declaration[]> {
+export async function declarationsTowards(db: SqlReader, uuids: readonly string[], names: readonly string[]): Promise<Declaration[]> {
   if (uuids.length === 0) return [];
-  return db.$queryRaw<Declaration[]>`
-    SELECT component_uuid::text AS "from", position, dependency_name AS name, version_spec AS "versionSpec",
-           dependency_uuid::text AS uuid
-      FROM component_dependencies
-     WHERE dependency_uuid = ANY(${uuids}::uuid[]) OR dependency_name = ANY(${[...new Set(names)]}::text[])
-     ORDER BY component_uuid, position`;
+  return db.query<Declaration>(
+    `SELECT ${DECLARATION_COLUMNS} FROM component_dependencies
+      WHERE dependency_uuid = ANY($1::uuid[]) OR dependency_name = ANY($2::text[])
+      ORDER BY component_uuid, position`,
+    [uuids, [...new Set(names)]],
+  );
+}
+
+/** The summaries of these components, in no particular order. */
+export async function summariesOf(db: SqlReader, uuids: readonly string[]): Promise<ComponentSummary[]> {
+  if (uuids.length === 0) return [];
+  return db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
 }
 
 /**
@@ -68,7 +106,7 @@ export class DependencyResolver {
   private readonly pinned = new Map<string, CandidateRow>();
   private readonly answers = new Map<string, string | null>();
 
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly db: SqlReader) {}
 
   /** Loads what resolving these declarations needs and is not known yet: one query, or none. */
   async prepare(declarations: readonly Declaration[]): Promise<void> {
@@ -82,10 +120,12 @@ export class DependencyResolver {
       }
     }
     if (names.size === 0 && uuids.size === 0) return;
-    const rows = await this.db.$queryRaw<CandidateRow[]>`
-      SELECT uuid::text AS uuid, name, version, lifecycle::text AS lifecycle
-        FROM components
-       WHERE (name = ANY(${[...names]}::text[]) AND lifecycle <> 'RETIRED') OR uuid = ANY(${[...uuids]}::uuid[])`;
+    const rows = await this.db.query<CandidateRow>(
+      `SELECT uuid::text AS uuid, name, version, lifecycle::text AS lifecycle
+         FROM components
+        WHERE (name = ANY($1::text[]) AND lifecycle <> 'RETIRED') OR uuid = ANY($2::uuid[])`,
+      [[...names], [...uuids]],
+    );
     this.remember(rows, names);
   }
 

@@ -5,7 +5,7 @@ import type { ComponentMetadata } from '../metadata/validate.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
 import type { Component } from '../resolvers/component-row.js';
 import { NotFoundError } from '../resolvers/errors.js';
-import { dependencyGraph, type GraphEdge, type UnresolvedDependency } from '../resolvers/graph.js';
+import { dependencyGraph, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
 import type { GraphQLContext } from '../server/context.js';
 import { builder } from './builder.js';
 import { ComponentRef } from './component.js';
@@ -24,12 +24,8 @@ const parseDependencyKey = (key: string): DeclaredDependency => {
   return { name, versionSpec, uuid };
 };
 
-async function loadComponents(uuids: readonly string[], ctx: Parameters<typeof componentsByUuid>[0], withDocument = true) {
-  const rows = await componentsByUuid(ctx, uuids, withDocument);
-  return rows.map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`));
-}
-
-// Component fields that read the stored document; a graph's nodes are loaded without it unless one is asked for.
+// Component fields that read the stored document; a graph's nodes come from the summaries read while walking
+// unless one of these is asked for.
 const DOCUMENT_FIELDS = new Set(['metadata', 'dependencies']);
 
 /** Whether the selection under this field, fragments included, asks for a field that needs the document. */
@@ -50,10 +46,17 @@ function selectsDocument(info: GraphQLResolveInfo): boolean {
   return false;
 }
 
-const nodeLoaders = {
-  full: createContextCache((ctx: GraphQLContext) => new DataLoader((uuids: readonly string[]) => loadComponents(uuids, ctx, true))),
-  summary: createContextCache((ctx: GraphQLContext) => new DataLoader((uuids: readonly string[]) => loadComponents(uuids, ctx, false))),
-};
+// Whole rows of graph nodes, when a query wants their documents: one statement for all of a request's nodes.
+const documentLoader = createContextCache(
+  (ctx: GraphQLContext) =>
+    new DataLoader<string, Component>(async (uuids) =>
+      (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`)),
+    ),
+);
+
+function nodeComponent(node: GraphNode, ctx: GraphQLContext, info: GraphQLResolveInfo): Component | Promise<Component> {
+  return selectsDocument(info) ? documentLoader(ctx).load(node.uuid) : { ...node.summary, document: {} };
+}
 
 const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
   description: 'One declared dependency, by name and npm range or pinned by uuid, with what it resolves to now.',
@@ -93,14 +96,9 @@ builder.objectField(ComponentRef, 'dependents', (t) =>
   }),
 );
 
-const GraphNodeRef = builder.objectRef<{ uuid: string; depth: number }>('GraphNode').implement({
+const GraphNodeRef = builder.objectRef<GraphNode>('GraphNode').implement({
   fields: (t) => ({
-    component: t.field({
-      type: ComponentRef,
-      // Two loaders per request, so one graph's nodes load in one statement whichever form they need.
-      resolve: (node, _args, ctx, info) =>
-        (selectsDocument(info) ? nodeLoaders.full : nodeLoaders.summary)(ctx).load(node.uuid) as Promise<Component>,
-    }),
+    component: t.field({ type: ComponentRef, resolve: (node, _args, ctx, info) => nodeComponent(node, ctx, info) }),
     depth: t.exposeInt('depth', { description: 'Levels from the root, which is at 0.' }),
   }),
 });
@@ -126,7 +124,7 @@ const UnresolvedDependencyRef = builder.objectRef<UnresolvedDependency>('Unresol
 
 const DependencyGraphRef = builder.objectRef<Awaited<ReturnType<typeof dependencyGraph>>>('DependencyGraph').implement({
   fields: (t) => ({
-    root: t.loadable({ type: ComponentRef, load: loadComponents, resolve: (graph) => graph.root }),
+    root: t.field({ type: ComponentRef, resolve: (graph, _args, ctx, info) => nodeComponent(graph.root, ctx, info) }),
     nodes: t.field({ type: [GraphNodeRef], resolve: (graph) => graph.nodes }),
     edges: t.field({ type: [GraphEdgeRef], resolve: (graph) => graph.edges }),
     unresolved: t.field({ type: [UnresolvedDependencyRef], resolve: (graph) => graph.unresolved }),

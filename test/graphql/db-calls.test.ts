@@ -63,14 +63,25 @@ describe('database calls per operation', () => {
 });
 
 describe('database calls of graph-shaped operations', () => {
-  it('dependencyGraph: the root, then one statement per level, then all nodes at once', async () => {
+  it('dependencyGraph: the root, then one statement per level that also brings the nodes', async () => {
     const statements = await statementsOf(
       'query($r: UUID!) { dependencyGraph(root: $r) { nodes { depth component { name } } edges { from to } unresolved { name } } }',
       { r: graph.root },
     );
-    // the root, 3 levels (each level's declarations with their candidates), then every node row at once
-    expect(statements).toHaveLength(1 + 3 + 1);
+    // the root, then 3 levels: each level's declarations with the summary rows of their candidates
+    expect(statements).toHaveLength(1 + 3);
     expect(statements).toMatchSnapshot();
+  });
+
+  it('dependencyGraph with node documents: one more statement for every document at once', async () => {
+    registry.queries.length = 0;
+    const result = await registry.graphql('query($r: UUID!) { dependencyGraph(root: $r) { nodes { component { name metadata } } } }', {
+      r: graph.root,
+    });
+    const nodes = result.data!.dependencyGraph.nodes as Array<{ component: { name: string; metadata: { name: string } } }>;
+    expect(nodes).toHaveLength(7);
+    for (const node of nodes) expect(node.component.metadata.name).toBe(node.component.name);
+    expect(registry.queries).toHaveLength(1 + 3 + 1);
   });
 
   it('dependencyGraph towards dependents: declarations, candidates and names once per level', async () => {
