@@ -4,8 +4,14 @@ import { Prisma, type Component, type ComponentType, type Lifecycle } from '../g
 
 export type { Component };
 
-/** A component without its document: what lists and graphs mostly show. */
-export type ComponentSummary = Omit<Component, 'document'>;
+/**
+ * A component read without its document, which most of a large graph's readers never look at. It still
+ * has the shape of a component so it can stand for one; its `document` is NO_DOCUMENT.
+ */
+export type ComponentSummary = Component;
+
+/** The document of a summary: empty and frozen, so nothing can mistake it for the real one and change it. */
+export const NO_DOCUMENT = Object.freeze({});
 
 // Column names as the generated client spells them, so raw rows and client rows have one shape.
 export const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",

@@ -74,7 +74,7 @@ export async function expandLevel(
   const uuids = frontier.map((node) => node.uuid);
   if (direction === 'DEPENDENCIES') {
     const level = await levelFrom(db, uuids);
-    resolver.remember(level.candidates, level.declarations.flatMap((declaration) => (declaration.name === null ? [] : [declaration.name])));
+    resolver.rememberLevel(level);
     // In the frontier's own order, so nodes appear breadth-first in the order the metadata declares them.
     const rank = new Map(uuids.map((uuid, index) => [uuid, index]));
     const declarations = level.declarations.sort((a, b) => rank.get(a.from)! - rank.get(b.from)! || a.position - b.position);
@@ -157,41 +157,53 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
 
 /**
  * Every cycle a depth-first search meets, one per edge that closes back onto the search path, as closed
- * paths (first uuid repeated last). Iterative, so a deep graph cannot overflow the stack.
+ * paths (first uuid repeated last). Iterative, so a deep graph cannot overflow the stack, and on integer
+ * indices, since a whole graph can hold hundreds of thousands of edges.
  */
 export function findCycles(nodes: readonly string[], edges: readonly GraphEdge[], limit: number): string[][] {
-  const adjacency = new Map<string, string[]>();
-  for (const edge of edges) {
-    const targets = adjacency.get(edge.from);
-    if (targets) targets.push(edge.to);
-    else adjacency.set(edge.from, [edge.to]);
-  }
+  const index = new Map<string, number>();
+  for (const node of nodes) index.set(node, index.size);
+  // Adjacency in compressed rows: the targets of node i are targets[start[i] .. start[i + 1]).
+  const start = new Int32Array(nodes.length + 1);
+  const from = new Int32Array(edges.length);
+  const to = new Int32Array(edges.length);
+  edges.forEach((edge, e) => {
+    from[e] = index.get(edge.from)!;
+    to[e] = index.get(edge.to)!;
+    start[from[e]! + 1]! += 1;
+  });
+  for (let i = 0; i < nodes.length; i += 1) start[i + 1]! += start[i]!;
+  const targets = new Int32Array(edges.length);
+  const fill = start.slice(0, nodes.length);
+  for (let e = 0; e < edges.length; e += 1) targets[fill[from[e]!]!++] = to[e]!;
+
   const cycles: string[][] = [];
-  const done = new Set<string>();
-  const onPath = new Map<string, number>();
-  for (const start of nodes) {
-    if (done.has(start)) continue;
-    const path: string[] = [start];
-    const cursor: number[] = [0];
-    onPath.set(start, 0);
+  const state = new Uint8Array(nodes.length); // 0 unvisited, 1 on the search path, 2 done
+  const pathPosition = new Int32Array(nodes.length);
+  const path: number[] = [];
+  const cursor: number[] = [];
+  for (let root = 0; root < nodes.length; root += 1) {
+    if (state[root] !== 0) continue;
+    path.push(root);
+    cursor.push(start[root]!);
+    state[root] = 1;
+    pathPosition[root] = 0;
     while (path.length > 0) {
-      const node = path.at(-1)!;
-      const targets = adjacency.get(node) ?? [];
-      const index = cursor[cursor.length - 1]!;
-      if (index < targets.length) {
-        cursor[cursor.length - 1] = index + 1;
-        const target = targets[index]!;
-        const position = onPath.get(target);
-        if (position !== undefined) {
-          if (cycles.length < limit) cycles.push([...path.slice(position), target]);
-        } else if (!done.has(target)) {
-          onPath.set(target, path.length);
+      const node = path[path.length - 1]!;
+      const next = cursor[cursor.length - 1]!;
+      if (next < start[node + 1]!) {
+        cursor[cursor.length - 1] = next + 1;
+        const target = targets[next]!;
+        if (state[target] === 1) {
+          if (cycles.length < limit) cycles.push([...path.slice(pathPosition[target]!), target].map((i) => nodes[i]!));
+        } else if (state[target] === 0) {
+          state[target] = 1;
+          pathPosition[target] = path.length;
           path.push(target);
-          cursor.push(0);
+          cursor.push(start[target]!);
         }
       } else {
-        done.add(node);
-        onPath.delete(node);
+        state[node] = 2;
         path.pop();
         cursor.pop();
       }

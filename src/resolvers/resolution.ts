@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/prisma/client.js';
-import type { ComponentSummary } from './component-row.js';
+import { NO_DOCUMENT, type ComponentSummary } from './component-row.js';
 import { InvalidVersionSpecError } from './errors.js';
 import { resolveRange, type Candidate } from './ranges.js';
 
@@ -40,27 +40,31 @@ export interface Level {
   readonly declarations: Declaration[];
   /** Every row that could resolve them, each with its summary: the non-retired versions of each name, and each pinned uuid. */
   readonly candidates: ComponentSummary[];
+  /** The names whose non-retired versions are all among the candidates (those named by a declaration). */
+  readonly names: ReadonlySet<string>;
 }
 
-type LevelRow = Declaration & Omit<ComponentSummary, 'uuid' | 'name'> & { declared: boolean };
+type LevelRow = Declaration & Omit<ComponentSummary, 'uuid' | 'name' | 'document'> & { declared: boolean; byName: boolean | null };
 
 /**
  * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true)
  * and the summaries of their candidates (declared = false, the candidate's uuid and name in those columns).
  */
 export async function levelFrom(db: SqlReader, uuids: readonly string[]): Promise<Level> {
-  if (uuids.length === 0) return { declarations: [], candidates: [] };
+  if (uuids.length === 0) return { declarations: [], candidates: [], names: new Set() };
   const rows = await db.query<LevelRow>(
     `WITH d AS MATERIALIZED (
        SELECT component_uuid, position, dependency_name, version_spec, dependency_uuid
          FROM component_dependencies WHERE component_uuid = ANY($1::uuid[]))
      SELECT true AS declared, ${DECLARATION_COLUMNS}, NULL::text AS version, NULL::text AS "versionKey",
             NULL::text AS type, NULL::text AS lifecycle, NULL::text AS description, NULL::text AS owner,
-            NULL::text[] AS tags, NULL::int AS revision, NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt"
+            NULL::text[] AS tags, NULL::int AS revision, NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt",
+            NULL::boolean AS "byName"
        FROM d
      UNION ALL
      SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, c.version, c.version_key, c.type::text, c.lifecycle::text,
-            c.description, c.owner, c.tags, c.revision, c.created_at, c.updated_at
+            c.description, c.owner, c.tags, c.revision, c.created_at, c.updated_at,
+            c.name IN (SELECT dependency_name FROM d)
        FROM components c
       WHERE (c.name IN (SELECT dependency_name FROM d) AND c.lifecycle <> 'RETIRED')
          OR c.uuid IN (SELECT dependency_uuid FROM d)`,
@@ -68,15 +72,17 @@ export async function levelFrom(db: SqlReader, uuids: readonly string[]): Promis
   );
   const declarations: Declaration[] = [];
   const candidates: ComponentSummary[] = [];
+  const names = new Set<string>();
   for (const row of rows) {
     if (row.declared) {
       declarations.push({ from: row.from, position: row.position, name: row.name, versionSpec: row.versionSpec, uuid: row.uuid });
     } else {
+      if (row.byName) names.add(row.name!);
       const { uuid, name, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt } = row;
-      candidates.push({ uuid: uuid!, name: name!, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt });
+      candidates.push({ uuid: uuid!, name: name!, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt, document: NO_DOCUMENT });
     }
   }
-  return { declarations, candidates };
+  return { declarations, candidates, names };
 }
 
 /** The declarations that could resolve to these components: pinned to their uuids, or naming their names. */
@@ -93,7 +99,9 @@ export async function declarationsTowards(db: SqlReader, uuids: readonly string[
 /** The summaries of these components, in no particular order. */
 export async function summariesOf(db: SqlReader, uuids: readonly string[]): Promise<ComponentSummary[]> {
   if (uuids.length === 0) return [];
-  return db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
+  const rows = await db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
+  for (const row of rows) (row as { document: unknown }).document = NO_DOCUMENT;
+  return rows;
 }
 
 /**
@@ -104,7 +112,8 @@ export async function summariesOf(db: SqlReader, uuids: readonly string[]): Prom
 export class DependencyResolver {
   private readonly candidates = new Map<string, CandidateRow[]>();
   private readonly pinned = new Map<string, CandidateRow>();
-  private readonly answers = new Map<string, string | null>();
+  /** Answers by name, then by range. */
+  private readonly answers = new Map<string, Map<string, string | null>>();
 
   constructor(private readonly db: SqlReader) {}
 
@@ -147,14 +156,34 @@ export class DependencyResolver {
     }
   }
 
+  /**
+   * Adds the candidates of one level of a walk (levelFrom): a name its declarations use, met for the first
+   * time, gets exactly its rows; one met before keeps its own. Rows there only because they are pinned
+   * may be one version among several, so they count as pinned only.
+   */
+  rememberLevel({ candidates: rows, names }: Pick<Level, 'candidates' | 'names'>): void {
+    const fresh = new Map<string, CandidateRow[]>();
+    for (const row of rows) {
+      this.pinned.set(row.uuid, row);
+      if (row.lifecycle === 'RETIRED' || !names.has(row.name) || this.candidates.has(row.name)) continue;
+      const list = fresh.get(row.name);
+      if (list) list.push(row);
+      else fresh.set(row.name, [row]);
+    }
+    for (const [name, list] of fresh) this.candidates.set(name, list);
+  }
+
   /** The uuid a prepared declaration resolves to, or null when nothing satisfies it. */
   resolve(declaration: Pick<Declaration, 'name' | 'versionSpec' | 'uuid'>): string | null {
     if (declaration.uuid !== null) return this.pinned.has(declaration.uuid) ? declaration.uuid : null;
-    const key = `${declaration.name}\u0000${declaration.versionSpec}`;
-    let answer = this.answers.get(key);
+    const name = declaration.name ?? '';
+    const range = declaration.versionSpec ?? '';
+    let byRange = this.answers.get(name);
+    if (!byRange) this.answers.set(name, (byRange = new Map()));
+    let answer = byRange.get(range);
     if (answer === undefined) {
-      answer = this.choose(declaration.name ?? '', declaration.versionSpec ?? '');
-      this.answers.set(key, answer);
+      answer = this.choose(name, range);
+      byRange.set(range, answer);
     }
     return answer;
   }

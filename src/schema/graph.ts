@@ -55,7 +55,7 @@ const documentLoader = createContextCache(
 );
 
 function nodeComponent(node: GraphNode, ctx: GraphQLContext, info: GraphQLResolveInfo): Component | Promise<Component> {
-  return selectsDocument(info) ? documentLoader(ctx).load(node.uuid) : { ...node.summary, document: {} };
+  return selectsDocument(info) ? documentLoader(ctx).load(node.uuid) : node.summary;
 }
 
 const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
