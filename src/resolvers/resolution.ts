@@ -36,52 +36,78 @@ const SUMMARY_COLUMNS = `c.uuid::text AS uuid, c.name, c.version, c.version_key 
   c.lifecycle::text AS lifecycle, c.description, c.owner, c.tags, c.revision, c.created_at AS "createdAt",
   c.updated_at AS "updatedAt"`;
 
+// Candidate columns in the order of LevelRow's summary fields: whole summaries, or only what resolution
+// needs (the rest left null) when the caller will show no more of its nodes than uuid, name and version.
+const CANDIDATE_COLUMNS = `c.version, c.version_key, c.type::text, c.lifecycle::text, c.description, c.owner, c.tags,
+  c.revision, c.created_at, c.updated_at`;
+const THIN_CANDIDATE_COLUMNS = `c.version, NULL, NULL, c.lifecycle::text, NULL, NULL, NULL, NULL, NULL, NULL`;
+
 export interface Level {
   readonly declarations: Declaration[];
-  /** Every row that could resolve them, each with its summary: the non-retired versions of each name, and each pinned uuid. */
+  /**
+   * Every row that could resolve them: the non-retired versions of each name, and each pinned uuid. With
+   * summaries, each is a component without its document; without, only uuid, name, version and lifecycle
+   * are filled in.
+   */
   readonly candidates: ComponentSummary[];
   /** The names whose non-retired versions are all among the candidates (those named by a declaration). */
   readonly names: ReadonlySet<string>;
 }
 
-type LevelRow = Declaration & Omit<ComponentSummary, 'uuid' | 'name' | 'document'> & { declared: boolean; byName: boolean | null };
+type LevelRow = Omit<Declaration, 'from'> &
+  Omit<ComponentSummary, 'uuid' | 'name' | 'document'> & { declared: boolean; from: number | null; byName: boolean | null };
 
 /**
- * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true)
- * and the summaries of their candidates (declared = false, the candidate's uuid and name in those columns).
+ * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true,
+ * `from` the 1-based position in `uuids`), returned in frontier order, and their candidates (declared =
+ * false, the candidate's uuid and name in those columns).
  */
-export async function levelFrom(db: SqlReader, uuids: readonly string[]): Promise<Level> {
+export async function levelFrom(db: SqlReader, uuids: readonly string[], summaries = true): Promise<Level> {
   if (uuids.length === 0) return { declarations: [], candidates: [], names: new Set() };
+  const candidateColumns = summaries ? CANDIDATE_COLUMNS : THIN_CANDIDATE_COLUMNS;
+  // Written as joins the planner can drive from the frontier through the indexes: an OR of subqueries, or
+  // `= ANY` on a large array, would scan both tables once per level.
   const rows = await db.query<LevelRow>(
     `WITH d AS MATERIALIZED (
-       SELECT component_uuid, position, dependency_name, version_spec, dependency_uuid
-         FROM component_dependencies WHERE component_uuid = ANY($1::uuid[]))
-     SELECT true AS declared, ${DECLARATION_COLUMNS}, NULL::text AS version, NULL::text AS "versionKey",
-            NULL::text AS type, NULL::text AS lifecycle, NULL::text AS description, NULL::text AS owner,
-            NULL::text[] AS tags, NULL::int AS revision, NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt",
-            NULL::boolean AS "byName"
+       SELECT f.ordinal, d.position, d.dependency_name, d.version_spec, d.dependency_uuid
+         FROM unnest($1::uuid[]) WITH ORDINALITY AS f(uuid, ordinal)
+         JOIN component_dependencies d ON d.component_uuid = f.uuid)
+     SELECT true AS declared, ordinal::int AS "from", position, dependency_name AS name, version_spec AS "versionSpec",
+            dependency_uuid::text AS uuid, NULL::text AS version, NULL::text AS "versionKey", NULL::text AS type,
+            NULL::text AS lifecycle, NULL::text AS description, NULL::text AS owner, NULL::text[] AS tags,
+            NULL::int AS revision, NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt", NULL::boolean AS "byName"
        FROM d
      UNION ALL
-     SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, c.version, c.version_key, c.type::text, c.lifecycle::text,
-            c.description, c.owner, c.tags, c.revision, c.created_at, c.updated_at,
-            c.name IN (SELECT dependency_name FROM d)
-       FROM components c
-      WHERE (c.name IN (SELECT dependency_name FROM d) AND c.lifecycle <> 'RETIRED')
-         OR c.uuid IN (SELECT dependency_uuid FROM d)`,
+     SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, ${candidateColumns}, true
+       FROM (SELECT DISTINCT dependency_name FROM d WHERE dependency_name IS NOT NULL) n
+       JOIN components c ON c.name = n.dependency_name AND c.lifecycle <> 'RETIRED'
+     UNION ALL
+     SELECT false, NULL, NULL, c.name, NULL, c.uuid::text, ${candidateColumns}, false
+       FROM (SELECT DISTINCT dependency_uuid FROM d WHERE dependency_uuid IS NOT NULL) p
+       JOIN components c ON c.uuid = p.dependency_uuid`,
     [uuids],
   );
-  const declarations: Declaration[] = [];
+  const declared: LevelRow[] = [];
   const candidates: ComponentSummary[] = [];
   const names = new Set<string>();
   for (const row of rows) {
     if (row.declared) {
-      declarations.push({ from: row.from, position: row.position, name: row.name, versionSpec: row.versionSpec, uuid: row.uuid });
+      declared.push(row);
     } else {
       if (row.byName) names.add(row.name!);
       const { uuid, name, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt } = row;
       candidates.push({ uuid: uuid!, name: name!, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt, document: NO_DOCUMENT });
     }
   }
+  // In frontier order, then as each component lists them: sorted here on integers, cheaper than in SQL.
+  declared.sort((a, b) => a.from! - b.from! || a.position - b.position);
+  const declarations = declared.map((row): Declaration => ({
+    from: uuids[row.from! - 1]!,
+    position: row.position,
+    name: row.name,
+    versionSpec: row.versionSpec,
+    uuid: row.uuid,
+  }));
   return { declarations, candidates, names };
 }
 

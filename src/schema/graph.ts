@@ -1,4 +1,4 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import { createContextCache } from '@pothos/core';
 import DataLoader from 'dataloader';
 import type { ComponentMetadata } from '../metadata/validate.js';
@@ -24,17 +24,15 @@ const parseDependencyKey = (key: string): DeclaredDependency => {
   return { name, versionSpec, uuid };
 };
 
-// Component fields that read the stored document; a graph's nodes come from the summaries read while walking
-// unless one of these is asked for.
-const DOCUMENT_FIELDS = new Set(['metadata', 'dependencies']);
-
-/** Whether the selection under this field, fragments included, asks for a field that needs the document. */
-function selectsDocument(info: GraphQLResolveInfo): boolean {
+/** Every field name selected anywhere below the current field, fragments included. */
+function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
+  const names = new Set<string>();
   const pending: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   while (pending.length > 0) {
     for (const selection of pending.pop()!.selections) {
       if (selection.kind === Kind.FIELD) {
-        if (DOCUMENT_FIELDS.has(selection.name.value)) return true;
+        names.add(selection.name.value);
+        if (selection.selectionSet) pending.push(selection.selectionSet);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         pending.push(selection.selectionSet);
       } else {
@@ -43,8 +41,30 @@ function selectsDocument(info: GraphQLResolveInfo): boolean {
       }
     }
   }
-  return false;
+  return names;
 }
+
+/** A yes/no question about a field's selection, answered once per place in the query document. */
+function perSelection(question: (names: Set<string>) => boolean): (info: GraphQLResolveInfo) => boolean {
+  const answers = new WeakMap<FieldNode, boolean>();
+  return (info) => {
+    const key = info.fieldNodes[0]!;
+    let answer = answers.get(key);
+    if (answer === undefined) answers.set(key, (answer = question(selectedFieldNames(info))));
+    return answer;
+  };
+}
+
+// Component fields that read the stored document: a graph's nodes come from what the walk read, unless
+// one of these is asked for.
+const DOCUMENT_FIELDS = ['metadata', 'dependencies'];
+const selectsDocument = perSelection((names) => DOCUMENT_FIELDS.some((field) => names.has(field)));
+
+// What a walk reads of every node anyway, with the graph's own fields: selecting nothing else lets the walk
+// skip the rest of each node's summary.
+const THIN_FIELDS = new Set(['__typename', 'uuid', 'name', 'version', 'lifecycle', 'root', 'nodes', 'component', 'depth',
+  'edges', 'from', 'to', 'versionSpec', 'unresolved', 'cycles', 'isDag', 'truncated']);
+const selectsSummaries = perSelection((names) => [...names].some((name) => !THIN_FIELDS.has(name)));
 
 // Whole rows of graph nodes, when a query wants their documents: one statement for all of a request's nodes.
 const documentLoader = createContextCache(
@@ -154,6 +174,6 @@ builder.queryField('dependencyGraph', (t) =>
       maxDepth: t.arg.int(),
       maxNodes: t.arg.int(),
     },
-    resolve: (_root, args, ctx) => dependencyGraph(ctx, args.root, args),
+    resolve: (_root, args, ctx, info) => dependencyGraph(ctx, args.root, { ...args, summaries: selectsSummaries(info) }),
   }),
 );

@@ -76,6 +76,24 @@ describe('dependencyGraph on a diamond with shared dependencies', () => {
     expect(result.truncated).toBe(truncated);
   });
 
+  it('returns whatever component fields are asked for, summaries or whole documents', async () => {
+    const fields = `uuid name version lifecycle type tags owner revision createdAt updatedAt`;
+    const result = await registry.graphql(
+      `query($r: UUID!) { dependencyGraph(root: $r) { root { ${fields} } nodes { component { ${fields} } } } }`,
+      { r: uuids.a },
+    );
+    const direct = await registry.graphql(`query($u: UUID!) { component(uuid: $u) { ${fields} } }`, { u: uuids.d15 });
+    const { root, nodes } = result.data!.dependencyGraph;
+    expect(root).toMatchObject({ uuid: uuids.a, type: 'TOOL', tags: [], revision: 1, createdAt: expect.stringMatching(/^\d{4}-/) });
+    expect(nodes.find((node: { component: { uuid: string } }) => node.component.uuid === uuids.d15).component).toEqual(direct.data!.component);
+    const withDocuments = await registry.graphql(
+      `query($r: UUID!) { dependencyGraph(root: $r) { nodes { component { name metadata dependencies { versionSpec } } } } }`,
+      { r: uuids.a },
+    );
+    const b = withDocuments.data!.dependencyGraph.nodes.find((node: { component: { name: string } }) => node.component.name === 'b');
+    expect(b.component).toMatchObject({ metadata: { name: 'b', dependencies: [{ name: 'd', version_spec: '^1' }] }, dependencies: [{ versionSpec: '^1' }] });
+  });
+
   it('refuses negative bounds and an unknown root', async () => {
     const negative = await registry.graphql(GRAPH, { root: uuids.a, maxDepth: -1 });
     expect(negative.errors![0]).toMatchObject({ message: 'maxDepth must be 0 or more (got -1)', extensions: { code: 'BAD_USER_INPUT' } });
