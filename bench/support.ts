@@ -88,7 +88,7 @@ export async function startServer(engine: Engine): Promise<BenchServer> {
     env,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const url = await new Promise<string>((resolve, reject) => {
+  const listening = new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the server did not start within 60 s')), 60_000);
     child.once('exit', (code) => reject(new Error(`the server exited with ${code}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
@@ -99,6 +99,14 @@ export async function startServer(engine: Engine): Promise<BenchServer> {
       }
     });
   });
+  let url: string;
+  try {
+    url = await listening;
+  } catch (error) {
+    child.kill('SIGKILL');
+    await cleanup();
+    throw error;
+  }
   return {
     url,
     ...(env.DATABASE_URL ? { databaseUrl: env.DATABASE_URL } : {}),

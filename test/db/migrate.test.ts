@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/database.js';
 import { isUpToDate, migrate, MigrationFailedError, migrationStatus, readLocalMigrations } from '../../src/db/migrate.js';
 import { migrationsDir } from '../../src/paths.js';
@@ -112,6 +112,10 @@ describe('the dependencies migration', () => {
   it('fills component_dependencies from documents stored before it', async () => {
     const fresh = await freshTarget();
     const db = await openDatabase(fresh.target);
+    onTestFinished(async () => {
+      await db.close();
+      await fresh.dispose();
+    });
     const [init, ...later] = await readLocalMigrations();
     await migrate(db, [init!]);
     const document = { dependencies: [{ name: 'yaml-parser', version_spec: '^2' }, { uuid: '0b6d0000-0000-4000-8000-000000000000' }] };
@@ -129,8 +133,6 @@ describe('the dependencies migration', () => {
       [0, 'yaml-parser', '^2', null],
       [1, null, null, '0b6d0000-0000-4000-8000-000000000000'],
     ]);
-    await db.close();
-    await fresh.dispose();
   });
 });
 
@@ -200,12 +202,14 @@ describe.runIf(testEngine === 'postgres')('concurrent migrators', () => {
   it('take turns on the advisory lock: each migration is applied once', async () => {
     const fresh = await freshTarget();
     const databases = await Promise.all([openDatabase(fresh.target), openDatabase(fresh.target), openDatabase(fresh.target)]);
+    onTestFinished(async () => {
+      await Promise.all(databases.map((db) => db.close()));
+      await fresh.dispose();
+    });
     const results = await Promise.all(databases.map((db) => migrate(db)));
     const local = (await readLocalMigrations()).map((migration) => migration.name);
     expect(results.flat().sort()).toEqual(local);
     const [count] = await databases[0]!.withSession((session) => session.query<{ n: number }>('SELECT count(*)::int AS n FROM _prisma_migrations'));
     expect(count!.n).toBe(local.length);
-    await Promise.all(databases.map((db) => db.close()));
-    await fresh.dispose();
   });
 });
