@@ -1,11 +1,8 @@
-import { Kind, type FieldNode, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
-import { createContextCache } from '@pothos/core';
-import DataLoader from 'dataloader';
+import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { ComponentMetadata } from '../metadata/validate.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
 import type { Component } from '../resolvers/component-row.js';
-import { NotFoundError } from '../resolvers/errors.js';
-import { dependencyGraph, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
+import { dependencyGraph, type DependencyGraph, type GraphBounds, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
 import type { GraphQLContext } from '../server/context.js';
 import { builder } from './builder.js';
 import { ComponentRef } from './component.js';
@@ -44,38 +41,24 @@ function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   return names;
 }
 
-/** A yes/no question about a field's selection, answered once per place in the query document. */
-function perSelection(question: (names: Set<string>) => boolean): (info: GraphQLResolveInfo) => boolean {
-  const answers = new WeakMap<FieldNode, boolean>();
-  return (info) => {
-    const key = info.fieldNodes[0]!;
-    let answer = answers.get(key);
-    if (answer === undefined) answers.set(key, (answer = question(selectedFieldNames(info))));
-    return answer;
-  };
-}
-
-// Component fields that read the stored document: a graph's nodes come from what the walk read, unless
-// one of these is asked for.
+// Component fields that read the stored document, and what a walk reads of every node anyway (with the
+// graph's own fields): the selection under dependencyGraph decides once how much of each node to read.
 const DOCUMENT_FIELDS = ['metadata', 'dependencies'];
-const selectsDocument = perSelection((names) => DOCUMENT_FIELDS.some((field) => names.has(field)));
-
-// What a walk reads of every node anyway, with the graph's own fields: selecting nothing else lets the walk
-// skip the rest of each node's summary.
 const THIN_FIELDS = new Set(['__typename', 'uuid', 'name', 'version', 'lifecycle', 'root', 'nodes', 'component', 'depth',
   'edges', 'from', 'to', 'versionSpec', 'unresolved', 'cycles', 'isDag', 'truncated']);
-const selectsSummaries = perSelection((names) => [...names].some((name) => !THIN_FIELDS.has(name)));
 
-// Whole rows of graph nodes, when a query wants their documents: one statement for all of a request's nodes.
-const documentLoader = createContextCache(
-  (ctx: GraphQLContext) =>
-    new DataLoader<string, Component>(async (uuids) =>
-      (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`)),
-    ),
-);
-
-function nodeComponent(node: GraphNode, ctx: GraphQLContext, info: GraphQLResolveInfo): Component | Promise<Component> {
-  return selectsDocument(info) ? documentLoader(ctx).load(node.uuid) : node.summary;
+/**
+ * The graph with every node's component as the query needs it: what the walk read (only uuid, name,
+ * version and lifecycle when nothing more is selected), or whole rows, read in one statement, when the
+ * query selects a document.
+ */
+async function graphFor(ctx: GraphQLContext, root: string, bounds: GraphBounds, info: GraphQLResolveInfo): Promise<DependencyGraph> {
+  const names = selectedFieldNames(info);
+  const graph = await dependencyGraph(ctx, root, { ...bounds, summaries: [...names].some((name) => !THIN_FIELDS.has(name)) });
+  if (!DOCUMENT_FIELDS.some((field) => names.has(field))) return graph;
+  const rows = await componentsByUuid(ctx, graph.nodes.map((node) => node.uuid));
+  const nodes = graph.nodes.map((node, index) => ({ ...node, summary: rows[index] ?? node.summary }));
+  return { ...graph, root: nodes[0]!, nodes };
 }
 
 const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
@@ -118,7 +101,7 @@ builder.objectField(ComponentRef, 'dependents', (t) =>
 
 const GraphNodeRef = builder.objectRef<GraphNode>('GraphNode').implement({
   fields: (t) => ({
-    component: t.field({ type: ComponentRef, resolve: (node, _args, ctx, info) => nodeComponent(node, ctx, info) }),
+    component: t.field({ type: ComponentRef, resolve: (node) => node.summary }),
     depth: t.exposeInt('depth', { description: 'Levels from the root, which is at 0.' }),
   }),
 });
@@ -142,9 +125,9 @@ const UnresolvedDependencyRef = builder.objectRef<UnresolvedDependency>('Unresol
   }),
 });
 
-const DependencyGraphRef = builder.objectRef<Awaited<ReturnType<typeof dependencyGraph>>>('DependencyGraph').implement({
+const DependencyGraphRef = builder.objectRef<DependencyGraph>('DependencyGraph').implement({
   fields: (t) => ({
-    root: t.field({ type: ComponentRef, resolve: (graph, _args, ctx, info) => nodeComponent(graph.root, ctx, info) }),
+    root: t.field({ type: ComponentRef, resolve: (graph) => graph.root.summary }),
     nodes: t.field({ type: [GraphNodeRef], resolve: (graph) => graph.nodes }),
     edges: t.field({ type: [GraphEdgeRef], resolve: (graph) => graph.edges }),
     unresolved: t.field({ type: [UnresolvedDependencyRef], resolve: (graph) => graph.unresolved }),
@@ -174,6 +157,6 @@ builder.queryField('dependencyGraph', (t) =>
       maxDepth: t.arg.int(),
       maxNodes: t.arg.int(),
     },
-    resolve: (_root, args, ctx, info) => dependencyGraph(ctx, args.root, { ...args, summaries: selectsSummaries(info) }),
+    resolve: (_root, args, ctx, info) => graphFor(ctx, args.root, args, info),
   }),
 );
