@@ -28,7 +28,7 @@ async function pathBackTo(db: SqlReader, resolver: DependencyResolver, source: s
   const seen = new Set([source]);
   let frontier = [{ uuid: source, name: '' }];
   while (frontier.length > 0) {
-    const { edges } = await expandLevel(db, resolver, 'DEPENDENCIES', frontier);
+    const { edges } = await expandLevel(db, resolver, 'DEPENDENCIES', frontier, false);
     const next: Array<{ uuid: string; name: string }> = [];
     for (const edge of edges) {
       if (edge.to === source) {

@@ -101,9 +101,9 @@ export async function expandLevel(
 }
 
 /**
- * The whole graph reachable from `root` in one direction, walked breadth-first one level per round of
- * queries (declarations, then the candidates they need), so the work grows with the levels, not the nodes.
- * Cycles do not stop it: a component already reached is not expanded again.
+ * The whole graph reachable from `root` in one direction, walked breadth-first with one statement per
+ * level (its declarations with the candidates they need), so round trips grow with the levels, not the
+ * nodes. Cycles do not stop it: a component already reached is not expanded again.
  */
 export async function dependencyGraph(ctx: RegistryContext, root: string, bounds: GraphBounds = {}): Promise<DependencyGraph> {
   if (!isUuid(root)) throw new BadUserInputError(`"${root}" is not a UUID`, 'root');
@@ -124,7 +124,8 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
   for (let depth = 0; frontier.length > 0; depth += 1) {
     const level = await expandLevel(db, resolver, direction, frontier, bounds.summaries ?? true);
     for (const summary of level.summaries) summaries.set(summary.uuid, summary);
-    unresolved.push(...level.unresolved.map(({ from, name, versionSpec, uuid }) => ({ from, name, versionSpec, uuid })));
+    // A loop, not push(...list): a level can hold more entries than a call can take arguments.
+    for (const { from, name, versionSpec, uuid } of level.unresolved) unresolved.push({ from, name, versionSpec, uuid });
     if (depth >= maxDepth) {
       // The last level allowed: what lies beyond is only noted, as truncation.
       truncated ||= level.edges.some((edge) => !depths.has(direction === 'DEPENDENCIES' ? edge.to : edge.from));
