@@ -20,6 +20,8 @@ export interface Database {
    * conversion of raw rows would cost more than the query.
    */
   query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** Connections of the pool: PGlite is always one connection, never waited for by anything but itself. */
+  poolStats(): { total: number; idle: number; waiting: number };
   /** Runs `work` on one dedicated connection, released afterwards. */
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
@@ -64,6 +66,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       options.onQuery?.(sql);
       return (await pool.query(sql, [...params])).rows as Row[];
     },
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -97,6 +100,7 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
       options.onQuery?.(sql);
       return (await pglite.query<Row>(sql, [...params])).rows;
     },
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
     // PGlite is one connection already; its own mutex keeps statements from interleaving with a transaction.
     withSession: (work) =>
       work({

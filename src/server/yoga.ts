@@ -1,16 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { GraphQLError } from 'graphql';
+import { getOperationAST, GraphQLError } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { schema } from '../schema/index.js';
+import { useHealthAndMetrics } from '../observability/health.js';
+import { createRegistryMetrics, type RegistryMetrics } from '../observability/metrics.js';
+import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.js';
 import type { GraphQLContext } from './context.js';
 import { toClientError } from './errors.js';
 
 export interface RegistryYogaOptions {
   readonly db: Database;
   readonly logger: Logger;
+  /** Metrics to record into; made afresh when not given. */
+  readonly metrics?: RegistryMetrics;
 }
 
 export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -39,17 +44,22 @@ function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
       const graphQLError = error instanceof GraphQLError ? error : new GraphQLError(error.message, { originalError: error });
       return toClientError(graphQLError, requestId, logger);
     });
+  const mapAndRecord = (errors: readonly Error[], context: GraphQLContext) => {
+    const mapped = mapErrors(errors, context.requestId);
+    recordOutcome((context as { request?: Request }).request, mapped.map((error) => error.extensions.code));
+    return mapped;
+  };
   return {
     onValidate({ context }) {
       return ({ result, setResult }) => {
-        if (result.length) setResult(mapErrors(result, context.requestId));
+        if (result.length) setResult(mapAndRecord(result, context));
       };
     },
     onExecute() {
       return {
         onExecuteDone({ args, result, setResult }) {
           if (!('errors' in result) || !result.errors?.length) return;
-          setResult({ ...result, errors: mapErrors(result.errors, args.contextValue.requestId) });
+          setResult({ ...result, errors: mapAndRecord(result.errors, args.contextValue) });
         },
       };
     },
@@ -57,7 +67,7 @@ function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
 }
 
 /** The GraphQL server as a fetch handler; the plugin stack reads top-down as the request flows. */
-export function createRegistryYoga({ db, logger }: RegistryYogaOptions): RegistryYoga {
+export function createRegistryYoga({ db, logger, metrics = createRegistryMetrics(db) }: RegistryYogaOptions): RegistryYoga {
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -67,7 +77,17 @@ export function createRegistryYoga({ db, logger }: RegistryYogaOptions): Registr
     // useRegistryErrors is the one place errors are mapped and masked; Yoga's own masking would wrap
     // registry errors before that plugin could read their codes.
     maskedErrors: false,
-    plugins: [useRequestId(), useRegistryErrors(logger), useGraphQlJit()],
+    plugins: [
+      useRequestId(),
+      useHealthAndMetrics(db, metrics),
+      useRequestTelemetry(logger, metrics, (request) => requestIds.get(request) ?? 'unknown'),
+      metrics.graphqlPlugin,
+      useRegistryErrors(logger),
+      // Queries compile to JavaScript once and run from the cache after: large answers execute severalfold
+      // faster. Mutations stay with graphql-js: their JSON arguments may hold variables inside literals
+      // (patch: { owner: $o }), which graphql-jit would silently drop.
+      useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }),
+    ],
     context: ({ request }): GraphQLContext => ({
       db,
       actor: null,

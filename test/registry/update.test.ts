@@ -62,6 +62,16 @@ describe('update applies RFC 7396 merge patches', () => {
     ]);
   });
 
+  it('takes variables inside the patch literal', async () => {
+    const { uuid } = await registered();
+    const result = await registry.graphql(
+      `mutation($u: UUID!, $owner: String, $tag: String) { update(uuid: $u, patch: { owner: $owner, tags: [$tag, "b"] }) { revision component { metadata } } }`,
+      { u: uuid, owner: 'platform-team', tag: 'a' },
+    );
+    expect(result.data!.update.revision).toBe(2);
+    expect(result.data!.update.component.metadata).toMatchObject({ owner: 'platform-team', tags: ['a', 'b'] });
+  });
+
   it('removes an optional field patched to null', async () => {
     const { uuid } = await registered({ owner: 'platform-team' });
     const result = await registry.graphql(UPDATE, { uuid, patch: { owner: null } });

@@ -1,0 +1,36 @@
+import type { Plugin } from 'graphql-yoga';
+import type { Database } from '../db/database.js';
+import { isUpToDate, migrationStatus, readLocalMigrations, type LocalMigration } from '../db/migrate.js';
+import type { RegistryMetrics } from './metrics.js';
+
+/**
+ * /healthz (the process answers), /readyz (the database answers and its migrations are current: 503 with
+ * the reason otherwise) and /metrics (Prometheus text), answered before any GraphQL handling.
+ */
+export function useHealthAndMetrics(db: Database, metrics: RegistryMetrics): Plugin {
+  let local: Promise<LocalMigration[]> | undefined;
+  async function readiness(): Promise<{ ready: boolean; reason?: string }> {
+    try {
+      local ??= readLocalMigrations();
+      const statuses = await migrationStatus(db, await local);
+      if (isUpToDate(statuses)) return { ready: true };
+      const behind = statuses.filter((status) => status.state === 'pending' || status.state === 'failed');
+      return { ready: false, reason: `migrations not applied: ${behind.map((status) => `${status.name} (${status.state})`).join(', ')}` };
+    } catch (error) {
+      return { ready: false, reason: `database unreachable: ${error instanceof Error ? error.message : String(error)}` };
+    }
+  }
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname === '/healthz') {
+        endResponse(fetchAPI.Response.json({ status: 'ok' }));
+      } else if (url.pathname === '/readyz') {
+        const { ready, reason } = await readiness();
+        endResponse(fetchAPI.Response.json(ready ? { status: 'ready' } : { status: 'unavailable', reason }, { status: ready ? 200 : 503 }));
+      } else if (url.pathname === '/metrics') {
+        const text = await metrics.registry.metrics();
+        endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
+      }
+    },
+  };
+}
