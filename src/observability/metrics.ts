@@ -81,6 +81,9 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
 
   const graphqlPlugin = usePrometheus({
     registry,
+    // Operation names and error paths are whatever clients send: as labels they would let any client grow
+    // the number of series without bound. registry_operations_total carries the bounded root-field label.
+    labels: { operationName: false, path: false },
     metrics: {
       graphql_envelop_phase_parse: true,
       graphql_envelop_phase_validate: true,
