@@ -63,6 +63,14 @@ describe('/metrics', () => {
     expect(samples(text, 'graphql_envelop_phase_execute_count').length).toBeGreaterThan(0);
   });
 
+  it('never turns what a client names into labels', async () => {
+    await registry.graphql('query ClientChosenName8f3a { search(first: 1) { totalCount } }');
+    await registry.graphql('{ aliasChosen8f3a: component(name: "x", versionSpec: "^^") { uuid } }');
+    const text = await scrape();
+    expect(text).not.toContain('ClientChosenName8f3a');
+    expect(text).not.toContain('aliasChosen8f3a');
+  });
+
   it('reports the hit ratio of compiled operations and the database pool', async () => {
     for (let round = 0; round < 5; round += 1) await registry.graphql('{ search(first: 1) { totalCount } }');
     const text = await scrape();
