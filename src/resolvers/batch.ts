@@ -63,5 +63,12 @@ export async function dependentsOf(
   }
   const wanted = [...new Set([...dependents.values()].flatMap((set) => [...set]))];
   const rows = wanted.length ? await ctx.db.prisma.component.findMany({ where: { uuid: { in: wanted } }, orderBy: [{ name: 'asc' }, { versionKey: 'desc' }] }) : [];
-  return targets.map((target) => rows.filter((row) => dependents.get(target.uuid)!.has(row.uuid)));
+  // Each target's dependents in the rows' order (name, newest version first), without scanning all rows per target.
+  const position = new Map(rows.map((row, index) => [row.uuid, index]));
+  return targets.map((target) =>
+    [...dependents.get(target.uuid)!]
+      .flatMap((uuid) => (position.has(uuid) ? [position.get(uuid)!] : []))
+      .sort((a, b) => a - b)
+      .map((index) => rows[index]!),
+  );
 }
