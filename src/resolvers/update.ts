@@ -4,7 +4,7 @@ import { validateMetadata } from '../metadata/validate.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { recordChange } from './changes.js';
 import { assertNoCycleThrough } from './cycles.js';
-import { columnsOf, declarationRowsOf, isUuid, type Component } from './component-row.js';
+import { COMPONENT_COLUMNS, columnsOf, declarationRowsOf, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
 
@@ -55,13 +55,13 @@ export async function updateComponent(
 ): Promise<UpdateResult> {
   if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
   return ctx.db.prisma.$transaction(async (tx) => {
-    const [locked] = await tx.$queryRaw<{ revision: number }[]>`
-      SELECT revision FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
-    if (!locked) throw new NotFoundError(`no component has uuid ${uuid}`);
-    if (expectedRevision != null && expectedRevision !== locked.revision) {
-      throw new RevisionConflictError(expectedRevision, locked.revision);
+    // One read that also locks the row: concurrent patches queue here and each sees the one before it.
+    const [current] = await tx.$queryRaw<Component[]>`
+      SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
+    if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
+    if (expectedRevision != null && expectedRevision !== current.revision) {
+      throw new RevisionConflictError(expectedRevision, current.revision);
     }
-    const current = await tx.component.findUniqueOrThrow({ where: { uuid } });
     const currentDocument = current.document as Record<string, unknown>;
     const patched = applyMergePatch(currentDocument, patch);
     assertImmutableFieldsKept(currentDocument, patched);
@@ -70,7 +70,7 @@ export async function updateComponent(
 
     const revision = current.revision + 1;
     const component = await tx.component.update({
-      where: { uuid },
+      where: { uuid: current.uuid },
       data: { ...columnsOf(document), revision, updatedAt: new Date() },
     });
     await tx.componentRevision.create({
