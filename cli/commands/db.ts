@@ -1,6 +1,4 @@
 import { Command, Option } from 'clipanion';
-import { openDatabase } from '../../src/db/database.js';
-import { migrate, migrationStatus } from '../../src/db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../../src/db/target.js';
 import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
@@ -10,6 +8,15 @@ const DATABASE_DETAILS = `
   OMNIBASE_DATA_DIR (default: $XDG_DATA_HOME/omnibase/registry). The embedded database can be open in one
   process at a time: stop \`omnibase serve\` first.
 `;
+
+/** The database modules, loaded when a command needs them: commands that talk GraphQL never do. */
+export async function loadDatabase() {
+  const [{ openDatabase }, { migrate, migrationStatus }] = await Promise.all([
+    import('../../src/db/database.js'),
+    import('../../src/db/migrate.js'),
+  ]);
+  return { openDatabase, migrate, migrationStatus };
+}
 
 export class DbMigrateCommand extends RegistryCommand {
   static override paths = [['db', 'migrate']];
@@ -21,6 +28,7 @@ export class DbMigrateCommand extends RegistryCommand {
 
   protected async run(): Promise<number> {
     const target = databaseTargetFromEnv();
+    const { openDatabase, migrate } = await loadDatabase();
     const db = await openDatabase(target);
     try {
       const applied = await migrate(db);
@@ -51,6 +59,7 @@ export class DbStatusCommand extends RegistryCommand {
       return ExitCode.InvalidInput;
     }
     const target = databaseTargetFromEnv();
+    const { openDatabase, migrationStatus } = await loadDatabase();
     const db = await openDatabase(target);
     try {
       const statuses = await migrationStatus(db);

@@ -1,12 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
-import { openDatabase } from '../../src/db/database.js';
-import { migrate, migrationStatus } from '../../src/db/migrate.js';
-import { databaseTargetFromEnv, describeTarget } from '../../src/db/target.js';
-import { createLogger } from '../../src/logger.js';
-import { listen } from '../../src/server/http.js';
 import { RegistryCommand } from '../command.js';
-import { ExitCode } from '../exit-codes.js';
 
 export class ServeCommand extends RegistryCommand {
   static override paths = [['serve']];
@@ -28,45 +22,8 @@ export class ServeCommand extends RegistryCommand {
   migrate = Option.Boolean('--migrate', false, { description: 'Apply pending migrations before serving' });
 
   protected async run(): Promise<number> {
-    const logger = createLogger();
-    const target = databaseTargetFromEnv();
-    const db = await openDatabase(target);
-    try {
-      if (target.engine === 'pglite' || this.migrate) {
-        const applied = await migrate(db);
-        logger.info({ applied, database: describeTarget(target) }, applied.length ? 'migrations applied' : 'database up to date');
-      } else {
-        const pending = (await migrationStatus(db)).filter((status) => status.state === 'pending' || status.state === 'failed');
-        if (pending.length) {
-          this.context.stderr.write(
-            `${describeTarget(target)} has ${pending.length} migration(s) not applied (${pending.map((s) => s.name).join(', ')}); ` +
-              'run `omnibase db migrate` or start with --migrate\n',
-          );
-          return ExitCode.Unexpected;
-        }
-      }
-      const server = await listen({ db, logger, port: this.port, host: this.host });
-      logger.info({ url: server.url, database: describeTarget(target) }, `registry listening; GraphiQL at ${server.url}`);
-      const signal = await untilSignal();
-      logger.info({ signal }, 'shutting down');
-      await server.close();
-      return ExitCode.Ok;
-    } finally {
-      // Also when start-up fails (migration refused, port taken): an open pool or PGlite would keep the process alive.
-      await db.close();
-    }
+    // Loaded here, not at the top: the server stack is heavy, and other commands should not pay for it.
+    const { serve } = await import('../../src/server/serve.js');
+    return serve({ port: this.port, host: this.host, migrate: this.migrate, stderr: this.context.stderr });
   }
-}
-
-/** The first SIGINT or SIGTERM; both handlers are removed then, so a second signal acts as usual. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }

@@ -1,6 +1,4 @@
 import { Command, Option } from 'clipanion';
-import { MetadataParseError, readMetadataFile } from '../../src/metadata/parse.js';
-import { formatProblems, MetadataValidationError, validateMetadata } from '../../src/metadata/validate.js';
 import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
 
@@ -18,6 +16,9 @@ export class ValidateMetadataCommand extends RegistryCommand {
   files = Option.Rest({ required: 1, name: 'file' });
 
   protected async run(): Promise<number> {
+    // The validator compiles its schema when loaded; only commands that validate load it.
+    const [{ MetadataParseError, readMetadataFile }, { formatProblems, MetadataValidationError, validateMetadata }] =
+      await Promise.all([import('../../src/metadata/parse.js'), import('../../src/metadata/validate.js')]);
     let invalid = 0;
     for (const file of this.files) {
       try {

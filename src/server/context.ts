@@ -1,7 +1,10 @@
+import type { Principal } from '../auth/principal.js';
 import type { RegistryContext } from '../resolvers/context.js';
 
 /** Built once per request: the registry context plus what the GraphQL layer needs to trace the request. */
 export type GraphQLContext = RegistryContext &
   Readonly<{
     requestId: string;
+    /** Who the request acts as; its capabilities decide which fields it may read or run. */
+    principal: Principal;
   }>;

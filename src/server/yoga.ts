@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import { schema } from '../schema/index.js';
@@ -19,6 +20,8 @@ export interface RegistryYogaOptions {
 }
 
 export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
+
+const ANONYMOUS: Principal = { id: 'anonymous', name: 'anonymous', anonymous: true, capabilities: new Set(['REGISTRY_READ', 'REGISTRY_WRITE']) };
 
 const requestIds = new WeakMap<Request, string>();
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -92,6 +95,7 @@ export function createRegistryYoga({ db, logger, metrics = createRegistryMetrics
       db,
       actor: null,
       requestId: requestIds.get(request) ?? randomUUID(),
+      principal: ANONYMOUS,
     }),
   });
 }
