@@ -1,3 +1,6 @@
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // The suite always runs on the embedded PGlite; with TEST_DATABASE_URL (a PostgreSQL the tests may create
@@ -10,10 +13,25 @@ if (!postgresUrl) {
   );
 }
 
+// No test may touch the user's own config, cache or data: where a test names no folder, the XDG defaults
+// point into the temp dir (the local credential, the CLI cache and the embedded database live there).
+const testHome = join(tmpdir(), 'omnibase-test-home');
+const isolatedHome = {
+  XDG_CONFIG_HOME: join(testHome, 'config'),
+  XDG_CACHE_HOME: join(testHome, 'cache'),
+  XDG_DATA_HOME: join(testHome, 'data'),
+};
+
 const databaseTests = ['test/**/*.test.ts'];
 const engineFreeTests = ['test/metadata/**'];
 
 export default defineConfig({
+  resolve: {
+    // graphql 16 names an ESM build only in "module", which Node never reads: in production every import of
+    // graphql loads the CommonJS build. Tests must load that same copy, or the schema's directive and the
+    // libraries' graphql classes would come from two different modules.
+    alias: [{ find: /^graphql$/, replacement: createRequire(import.meta.url).resolve('graphql') }],
+  },
   test: {
     testTimeout: 60_000,
     // clipanion's ESM build imports a directory, which Node's loader refuses; inlined, it loads as in production.
@@ -22,7 +40,7 @@ export default defineConfig({
     outputFile: { json: '.vitest/results.json' },
     hookTimeout: 120_000,
     projects: [
-      { extends: true as const, test: { name: 'pglite', include: databaseTests, env: { OMNIBASE_TEST_ENGINE: 'pglite' } } },
+      { extends: true as const, test: { name: 'pglite', include: databaseTests, env: { ...isolatedHome, OMNIBASE_TEST_ENGINE: 'pglite' } } },
       ...(postgresUrl
         ? [
             {
@@ -31,7 +49,7 @@ export default defineConfig({
                 name: 'postgres',
                 include: databaseTests,
                 exclude: engineFreeTests,
-                env: { OMNIBASE_TEST_ENGINE: 'postgres' },
+                env: { ...isolatedHome, OMNIBASE_TEST_ENGINE: 'postgres' },
               },
             },
           ]

@@ -23,6 +23,14 @@ export function recordOutcome(request: Request | undefined, codes: readonly unkn
   if (record && record.outcome === null && codes.length > 0) record.outcome = String(codes[0] ?? 'INTERNAL_SERVER_ERROR');
 }
 
+/** Notes a GraphQL request turned away before it was parsed (a credential that is not valid). */
+export function recordRejection(request: Request, code: string): void {
+  const record = records.get(request);
+  if (!record) return;
+  record.graphql = true;
+  record.outcome = code;
+}
+
 function rootFieldLabel(document: DocumentNode, operationName: string | null | undefined): { label: string; type: string | null; name: string | null } {
   const operation = getOperationAST(document, operationName);
   if (!operation) return { label: 'invalid', type: null, name: null };
@@ -35,11 +43,8 @@ function rootFieldLabel(document: DocumentNode, operationName: string | null | u
 
 /**
  * One JSON log line and one metrics observation per GraphQL request, with its request id and outcome.
- * Also counts how often an operation runs from its compiled form: Yoga hands back the same parsed document
- * for a query it has seen, and the compiled operation is kept by that document.
  */
 export function useRequestTelemetry(logger: Logger, metrics: RegistryMetrics, requestIdOf: (request: Request) => string): Plugin {
-  const compiled = new WeakSet<DocumentNode>();
   return {
     onRequest({ request }) {
       records.set(request, {
@@ -58,16 +63,14 @@ export function useRequestTelemetry(logger: Logger, metrics: RegistryMetrics, re
       if (record) record.graphql = true;
     },
     onExecute({ args }) {
-      metrics.recordCacheLookup(compiled.has(args.document));
-      compiled.add(args.document);
-      const context = args.contextValue as { request?: Request; actor?: string | null };
+      const context = args.contextValue as { request?: Request; principal?: { id: string } };
       const record = context.request && records.get(context.request);
       if (!record) return;
       const { label, type, name } = rootFieldLabel(args.document, args.operationName);
       record.operation = label;
       record.operationType = type;
       record.operationName = name;
-      record.principal = context.actor ?? 'anonymous';
+      record.principal = context.principal?.id ?? 'anonymous';
     },
     onResponse({ request, response }) {
       const record = records.get(request);

@@ -23,8 +23,8 @@ export interface SearchPage {
 }
 
 export const MAX_SEARCH_PAGE = 500;
-const MAX_TAG_FILTERS = 64;
-const MAX_TEXT_LENGTH = 1000;
+export const MAX_TAG_FILTERS = 64;
+export const MAX_TEXT_LENGTH = 1000;
 
 
 type Position = [name: string, versionKey: string, uuid: string];

@@ -2,6 +2,7 @@ import { componentsByUuid } from '../resolvers/batch.js';
 import { changeCursor, listChanges } from '../resolvers/changes.js';
 import { NotFoundError } from '../resolvers/errors.js';
 import { builder } from './builder.js';
+import { requires } from './capabilities.js';
 import { ChangeKindEnum, ComponentRef } from './component.js';
 
 const ChangeRef = builder.prismaObject('Change', {
@@ -27,6 +28,7 @@ const ChangeConnection = builder.connectionObject({ type: ChangeRef, name: 'Chan
 
 builder.queryField('changes', (t) =>
   t.field({
+    ...requires('REGISTRY_READ'),
     type: ChangeConnection,
     description:
       'The change feed: writes committed after the cursor `after` (from the start when omitted), oldest first. ' +

@@ -4,6 +4,7 @@ import { lookupComponent } from '../resolvers/lookup.js';
 import { registerComponent } from '../resolvers/register.js';
 import { updateComponent } from '../resolvers/update.js';
 import { builder } from './builder.js';
+import { requires } from './capabilities.js';
 
 export const ComponentTypeEnum = builder.enumType(ComponentType, {
   name: 'ComponentType',
@@ -53,6 +54,7 @@ export const ComponentRef = builder.prismaObject('Component', {
 
 builder.queryField('component', (t) =>
   t.field({
+    ...requires('REGISTRY_READ'),
     type: ComponentRef,
     nullable: true,
     description:
@@ -92,6 +94,7 @@ const UpdatePayload = builder
 
 builder.mutationField('register', (t) =>
   t.field({
+    ...requires('REGISTRY_WRITE'),
     type: RegisterPayload,
     description: 'Registers one component version from its metadata document (YAML parsed to JSON).',
     args: { metadata: t.arg({ type: 'JSON', required: true }) },
@@ -101,6 +104,7 @@ builder.mutationField('register', (t) =>
 
 builder.mutationField('update', (t) =>
   t.field({
+    ...requires('REGISTRY_WRITE'),
     type: UpdatePayload,
     description:
       'Applies an RFC 7396 merge patch to the stored document. uuid, name, version and schema_version cannot ' +

@@ -5,6 +5,7 @@ import type { Component } from '../resolvers/component-row.js';
 import { dependencyGraph, type DependencyGraph, type GraphBounds, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
 import type { GraphQLContext } from '../server/context.js';
 import { builder } from './builder.js';
+import { requires } from './capabilities.js';
 import { ComponentRef } from './component.js';
 
 const GraphDirectionEnum = builder.enumType('GraphDirection', {
@@ -146,6 +147,7 @@ const DependencyGraphRef = builder.objectRef<DependencyGraph>('DependencyGraph')
 
 builder.queryField('dependencyGraph', (t) =>
   t.field({
+    ...requires('REGISTRY_READ'),
     type: DependencyGraphRef,
     description:
       'The whole graph reachable from root in one request, walked in the database level by level. Ranges ' +

@@ -1,8 +1,10 @@
+import { specifiedDirectives } from 'graphql';
 import { builder } from './builder.js';
+import { requiresCapabilityDirective } from './capabilities.js';
 import './scalars.js';
 import './component.js';
 import './search.js';
 import './changes.js';
 import './graph.js';
 
-export const schema = builder.toSchema({ sortSchema: false });
+export const schema = builder.toSchema({ sortSchema: false, directives: [...specifiedDirectives, requiresCapabilityDirective] });

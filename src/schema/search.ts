@@ -1,6 +1,7 @@
 import { searchComponents } from '../resolvers/search.js';
 import type { SearchPage } from '../resolvers/search.js';
 import { builder } from './builder.js';
+import { requires } from './capabilities.js';
 import { ComponentRef, ComponentTypeEnum, LifecycleEnum } from './component.js';
 
 const ComponentConnection = builder.connectionObject(
@@ -19,6 +20,7 @@ const ComponentConnection = builder.connectionObject(
 
 builder.queryField('search', (t) =>
   t.field({
+    ...requires('REGISTRY_READ'),
     type: ComponentConnection,
     description:
       'Entries matching every filter given, by name and then newest version first. `text` is a full-text ' +

@@ -1,3 +1,4 @@
+import type { Authorizer } from '../auth/authorizer.js';
 import type { Principal } from '../auth/principal.js';
 import type { RegistryContext } from '../resolvers/context.js';
 
@@ -7,4 +8,6 @@ export type GraphQLContext = RegistryContext &
     requestId: string;
     /** Who the request acts as; its capabilities decide which fields it may read or run. */
     principal: Principal;
+    /** The server's authorizer, which the schema's capability checks consult. */
+    authorizer: Authorizer;
   }>;

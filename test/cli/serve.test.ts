@@ -5,7 +5,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { testEngine } from '../support/database.js';
-import { cli, cliDatabase, packageDir, setEnv, type CliDatabase, type CliResult } from './helpers.js';
+import { findLocalToken } from '../../src/auth/local-credential.js';
+import { cli, cliDatabase, packageDir, setEnv, tempDir, type CliDatabase, type CliResult } from './helpers.js';
 
 interface ServeProcess {
   readonly child: ChildProcess;
@@ -88,10 +89,12 @@ afterEach(async () => {
   children.clear();
 });
 
-async function graphql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
+/** Sends with the local credential the server wrote, when `configDir` holds one. */
+async function graphql(url: string, query: string, variables?: Record<string, unknown>, configDir?: string): Promise<any> {
+  const token = configDir && (await findLocalToken(url, { OMNIBASE_CONFIG_DIR: configDir }));
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify({ query, variables }),
   });
   expect(response.status).toBe(200);
@@ -109,16 +112,21 @@ const METADATA = {
 
 describe('omnibase serve (subprocess)', () => {
   let database: CliDatabase;
+  let config: { dir: string; remove(): Promise<void> };
+  let env: Record<string, string | undefined>;
   beforeAll(async () => {
     database = await cliDatabase();
+    config = await tempDir('omnibase-config-');
+    env = { ...database.env, OMNIBASE_CONFIG_DIR: config.dir };
   });
   afterAll(async () => {
     await database?.dispose();
+    await config?.remove();
   });
 
   it('serves GraphQL and GraphiQL, keeps the data, and exits 0 on SIGTERM', async () => {
     // PGlite migrates at start; PostgreSQL needs --migrate on a fresh database.
-    const first = startCli(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], database.env);
+    const first = startCli(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], env);
     const url = await first.listening;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(url).not.toMatch(/:0\//);
@@ -128,6 +136,7 @@ describe('omnibase serve (subprocess)', () => {
       url,
       'mutation($m: JSON!) { register(metadata: $m) { registered uuid } }',
       { m: METADATA },
+      config.dir,
     );
     expect(registered).toEqual({ data: { register: { registered: true, uuid: METADATA.uuid } } });
     const found = await graphql(url, `{ component(uuid: "${METADATA.uuid}") { name version } }`);
@@ -146,7 +155,7 @@ describe('omnibase serve (subprocess)', () => {
     expect(first.stderr()).toBe('');
 
     // Started again on the same, now migrated database (no --migrate needed on PostgreSQL): the data is there.
-    const second = startCli(['serve', '--port', '0'], database.env);
+    const second = startCli(['serve', '--port', '0'], env);
     const again = await second.listening;
     // PGlite checks its migrations at every start; PostgreSQL without --migrate only verifies none is pending.
     if (testEngine === 'pglite') expect(second.stdout()).toContain('"msg":"database up to date"');

@@ -101,6 +101,23 @@ describe('migrations on a fresh database', () => {
       session.query<{ vector: string }>(`SELECT search_vector::text AS vector FROM components WHERE uuid = $1`, [uuid]),
     );
     expect(row!.vector).toContain("'lint':");
+    const token = await db.prisma.apiToken.create({
+      data: { id: 'abc123', name: 'ci', secretHash: 'f'.repeat(64), capabilities: ['REGISTRY_READ'] },
+    });
+    expect(token).toEqual({
+      id: 'abc123',
+      name: 'ci',
+      secretHash: 'f'.repeat(64),
+      capabilities: ['REGISTRY_READ'],
+      createdAt: expect.any(Date),
+      lastUsedAt: null,
+      revokedAt: null,
+    });
+    const unknownCapability = db.prisma.apiToken.create({
+      data: { id: 'abc124', name: 'ci', secretHash: 'f'.repeat(64), capabilities: ['ADMIN'] },
+    });
+    await expect(unknownCapability).rejects.toThrow(/api_tokens_capabilities_check/);
+    await db.prisma.apiToken.deleteMany({});
     await db.prisma.componentDependency.deleteMany({});
     await db.prisma.change.deleteMany({});
     await db.prisma.componentRevision.deleteMany({});

@@ -6,6 +6,8 @@ import { listen, type RunningServer } from '../../src/server/http.js';
 import { createRegistryYoga } from '../../src/server/yoga.js';
 import { freshTarget, testEngine, type TestDatabase } from '../support/database.js';
 import { metadata, REGISTER, registryHarness, type RegistryHarness } from '../support/registry.js';
+import { tokenAuthorizer } from '../../src/auth/authorizer.js';
+import { CAPABILITIES } from '../../src/auth/principal.js';
 
 async function post(fetchFn: (url: string, init: RequestInit) => Response | Promise<Response>, body: unknown, headers: Record<string, string> = {}) {
   const response = await fetchFn('http://registry.test/graphql', {
@@ -59,7 +61,7 @@ describe('unexpected failures are masked and logged with the request id', () => 
     const db = await openDatabase(unmigrated.target);
     const lines: string[] = [];
     const logger = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
-    const yoga = createRegistryYoga({ db, logger });
+    const yoga = createRegistryYoga({ db, logger, authorizer: tokenAuthorizer({ db, anonymous: new Set(CAPABILITIES) }) });
     const result = await post(yoga.fetch, { query: REGISTER, variables: { metadata: metadata() } }, { 'x-request-id': 'req-42' });
     await db.close();
     const [error] = result.body.errors;
@@ -88,7 +90,8 @@ describe('over HTTP', () => {
   let server: RunningServer;
   beforeAll(async () => {
     registry = await registryHarness();
-    server = await listen({ db: registry.db, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
+    const authorizer = tokenAuthorizer({ db: registry.db, anonymous: new Set(CAPABILITIES) });
+    server = await listen({ db: registry.db, logger: createLogger('silent'), port: 0, host: '127.0.0.1', authorizer });
   });
   afterAll(async () => {
     await server.close();

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { tokenAuthorizer, type Authorizer } from '../../src/auth/authorizer.js';
+import { CAPABILITIES } from '../../src/auth/principal.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryYoga, type RegistryYoga } from '../../src/server/yoga.js';
 import { migratedDatabase, type MigratedDatabase } from './database.js';
@@ -19,11 +21,16 @@ export interface RegistryHarness extends MigratedDatabase {
   ): Promise<GraphQLResponse<T>>;
 }
 
-/** The real schema and server stack over a fresh, migrated database, driven in-process through fetch. */
-export async function registryHarness(): Promise<RegistryHarness> {
+/**
+ * The real schema and server stack over a fresh, migrated database, driven in-process through fetch.
+ * Requests without a token may read and write, as on a loopback server configured that way, unless the
+ * test brings its own authorizer.
+ */
+export async function registryHarness(options: { authorizer?: (db: MigratedDatabase['db']) => Authorizer } = {}): Promise<RegistryHarness> {
   const queries: string[] = [];
   const database = await migratedDatabase({ onQuery: (sql) => queries.push(sql) });
-  const yoga = createRegistryYoga({ db: database.db, logger: createLogger('silent') });
+  const authorizer = options.authorizer?.(database.db) ?? tokenAuthorizer({ db: database.db, anonymous: new Set(CAPABILITIES) });
+  const yoga = createRegistryYoga({ db: database.db, logger: createLogger('silent'), authorizer });
   return {
     ...database,
     yoga,
