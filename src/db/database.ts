@@ -4,6 +4,7 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import pg from 'pg';
 import { PrismaPGlite } from 'pglite-prisma-adapter';
 import { PrismaClient } from '../generated/prisma/client.js';
+import { lockDataDir } from './data-dir-lock.js';
 import type { DatabaseTarget } from './target.js';
 
 /** Raw SQL on one connection, for the work Prisma's client cannot do: multi-statement scripts and session locks. */
@@ -37,6 +38,9 @@ export interface OpenDatabaseOptions {
 // Interactive transactions wait for a pooled connection under load; Prisma's 2 s / 5 s defaults are too tight.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
 
+/** How long getting a PostgreSQL connection (opening one, or waiting for a busy pool) may take before the request fails. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+
 export async function openDatabase(target: DatabaseTarget, options: OpenDatabaseOptions = {}): Promise<Database> {
   return target.engine === 'postgres' ? openPostgres(target.url, options) : openPGlite(target.dataDir, options);
 }
@@ -55,9 +59,18 @@ function createClient(adapter: PrismaPg | PrismaPGlite, options: OpenDatabaseOpt
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10 });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    // While the database is away, a request fails within this bound instead of waiting on a connect that hangs.
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // A peer that vanished without closing (host down, network cut) is noticed by TCP keepalive, not never.
+    keepAlive: true,
+  });
   // An idle client that loses its connection must not crash the process; the next query reports it.
   pool.on('error', () => {});
+  // Nor may a checked-out client between two queries (a session, a transaction): pg-pool listens only to idle ones.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const prisma = createClient(new PrismaPg(pool), options);
   return {
     engine: 'postgres',
@@ -91,7 +104,14 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
 
 async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOptions): Promise<Database> {
   if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  const release = dataDir ? lockDataDir(dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create(dataDir ? { dataDir } : {});
+  } catch (error) {
+    release();
+    throw error;
+  }
   const prisma = createClient(new PrismaPGlite(pglite), options);
   return {
     engine: 'pglite',
@@ -112,8 +132,12 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
         },
       }),
     async close() {
-      await prisma.$disconnect();
-      await pglite.close();
+      try {
+        await prisma.$disconnect();
+        await pglite.close();
+      } finally {
+        release();
+      }
     },
   };
 }

@@ -28,9 +28,24 @@ export function useHealthAndMetrics(db: Database, metrics: RegistryMetrics): Plu
         const { ready, reason } = await readiness();
         endResponse(fetchAPI.Response.json(ready ? { status: 'ready' } : { status: 'unavailable', reason }, { status: ready ? 200 : 503 }));
       } else if (url.pathname === '/metrics') {
-        const text = await metrics.registry.metrics();
+        const text = await metricsText(metrics);
         endResponse(new fetchAPI.Response(text, { headers: { 'content-type': metrics.registry.contentType } }));
       }
     },
   };
+}
+
+/**
+ * The Prometheus page; a metric whose collection fails (the component count while the database is away) is left
+ * out rather than failing the page, so the error counters of an outage still reach Prometheus.
+ */
+async function metricsText({ registry }: RegistryMetrics): Promise<string> {
+  try {
+    return await registry.metrics();
+  } catch {
+    const parts = await Promise.all(
+      registry.getMetricsAsArray().map((metric) => registry.getSingleMetricAsString(metric.name).catch(() => '')),
+    );
+    return `${parts.filter(Boolean).join('\n\n')}\n`;
+  }
 }

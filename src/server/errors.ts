@@ -3,14 +3,32 @@ import type { Logger } from '../logger.js';
 import { MetadataValidationError } from '../metadata/validate.js';
 import { RegistryError } from '../resolvers/errors.js';
 
-// Failures that mean the database cannot be reached right now, as the pg and PGlite drivers report them.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P03', '08006', '08001', 'P1001', 'P1017']);
+// Failures that mean the database cannot be reached right now, as pg, PGlite, Prisma's pg adapter (whose
+// DriverAdapterError carries a `kind` in its cause) and Prisma's client (P1001 cannot reach, P1002/P1008 timed out,
+// P1017 closed, P2024 no pooled connection in time) report them.
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH',
+  '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004',
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024',
+]);
+const UNAVAILABLE_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout', 'TooManyConnections']);
+const UNAVAILABLE_MESSAGE =
+  /ECONNREFUSED|Connection terminated|not queryable|timeout exceeded when trying to connect|terminating connection|DatabaseNotReachable|PGlite is closed/i;
 
-function isDatabaseUnavailable(error: Error): boolean {
-  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) {
-    const code = (cause as { code?: unknown }).code;
+/**
+ * True when `error`, or anything in its chain of causes, says the database is out of reach right now. Prisma puts
+ * the adapter's error in `meta.driverAdapterError` (a raw query's P2010, for one), the adapter its kind in `cause`.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const pending: unknown[] = [error];
+  for (let seen = 0; pending.length > 0 && seen < 10; seen++) {
+    const node = pending.shift();
+    if (typeof node !== 'object' || node === null) continue;
+    const { code, kind, message, cause, meta } = node as { code?: unknown; kind?: unknown; message?: unknown; cause?: unknown; meta?: { driverAdapterError?: unknown } };
     if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (/ECONNREFUSED|Connection terminated|DatabaseNotReachable|PGlite is closed/i.test(cause.message)) return true;
+    if (typeof kind === 'string' && UNAVAILABLE_KINDS.has(kind)) return true;
+    if (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message)) return true;
+    pending.push(cause, meta?.driverAdapterError);
   }
   return false;
 }
