@@ -14,7 +14,7 @@ export interface RegistryMetrics {
   readonly graphqlPlugin: Plugin;
   /** Records one finished request: its operation (root field), outcome (ok or an error code) and duration. */
   observe(operation: string, outcome: string, durationMs: number): void;
-  /** Records one lookup of a server cache (today: compiled operations), for registry_cache_hit_ratio. */
+  /** Records one lookup of the response cache (src/cache), for registry_cache_hit_ratio. */
   recordCacheLookup(hit: boolean): void;
 }
 
@@ -59,7 +59,7 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
   });
   new Gauge({
     name: 'registry_cache_hit_ratio',
-    help: "Hits over lookups of the server's caches since start (operations already compiled); 0 before any lookup.",
+    help: "Hits over lookups of the server's response cache since start (answers served without executing); 0 before any lookup.",
     registers: [registry],
     collect() {
       const lookups = cache.hits + cache.misses;

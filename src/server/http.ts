@@ -1,7 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { anonymousCapabilities, tokenAuthorizer, type Authorizer } from '../auth/authorizer.js';
+import type { ResponseCacheOptions } from '../cache/response-cache.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { DEFAULT_SHUTDOWN_TIMEOUT_MS, drainServer, type DrainResult } from './shutdown.js';
 import { createRegistryYoga } from './yoga.js';
 
 export interface ListenOptions {
@@ -9,18 +12,53 @@ export interface ListenOptions {
   readonly logger: Logger;
   readonly port: number;
   readonly host: string;
+  /** Who requests are and what they may do; by default the registry's tokens, and for requests without one what `host` allows. */
+  readonly authorizer?: Authorizer;
+  /** How long close() waits for in-flight requests before cutting their connections. */
+  readonly shutdownTimeoutMs?: number;
+  /** Keep answers to queries until the next write (src/cache). */
+  readonly responseCache?: Omit<ResponseCacheOptions, 'onLookup'> | false;
 }
 
 export interface RunningServer {
   /** The GraphQL endpoint, e.g. http://127.0.0.1:4000/graphql. */
   readonly url: string;
   readonly server: Server;
-  close(): Promise<void>;
+  /**
+   * Drains: stops accepting, answers /readyz with 503 on connections still open, lets in-flight requests finish
+   * (bounded by shutdownTimeoutMs) and closes every connection. Calling it again returns the same drain.
+   */
+  close(): Promise<DrainResult>;
 }
 
-export async function listen({ db, logger, port, host }: ListenOptions): Promise<RunningServer> {
-  const yoga = createRegistryYoga({ db, logger });
-  const server = createServer(yoga);
+const SHUTTING_DOWN = JSON.stringify({ status: 'unavailable', reason: 'shutting down' });
+
+export async function listen({
+  db,
+  logger,
+  port,
+  host,
+  authorizer = tokenAuthorizer({ db, anonymous: anonymousCapabilities(host) }),
+  shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  responseCache,
+}: ListenOptions): Promise<RunningServer> {
+  const yoga = createRegistryYoga({ db, logger, authorizer, ...(responseCache !== undefined ? { responseCache } : {}) });
+  let draining = false;
+  let inFlight = 0;
+  const server = createServer((request: IncomingMessage, response: ServerResponse) => {
+    inFlight++;
+    response.once('close', () => inFlight--);
+    if (draining) {
+      // A keep-alive client learns to open its next request elsewhere: this connection ends after the response.
+      response.setHeader('connection', 'close');
+      if (request.url?.split('?')[0] === '/readyz') {
+        // So a load balancer that still probes this instance stops sending it work.
+        response.writeHead(503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(SHUTTING_DOWN) }).end(SHUTTING_DOWN);
+        return;
+      }
+    }
+    void yoga(request, response);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -30,13 +68,21 @@ export async function listen({ db, logger, port, host }: ListenOptions): Promise
   });
   const address = server.address() as AddressInfo;
   const hostname = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  let closing: Promise<DrainResult> | undefined;
   return {
     url: `http://${hostname}:${address.port}/graphql`,
     server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeIdleConnections();
-      }),
+    close() {
+      if (!closing) {
+        draining = true;
+        logger.info({ inFlight, timeoutMs: shutdownTimeoutMs }, 'draining: no new connections, finishing in-flight requests');
+        closing = drainServer(server, inFlight, shutdownTimeoutMs).then((result) => {
+          if (result.forced) logger.warn({ ...result, timeoutMs: shutdownTimeoutMs }, 'drain timed out; remaining connections were closed');
+          else logger.info(result, 'drained');
+          return result;
+        });
+      }
+      return closing;
+    },
   };
 }

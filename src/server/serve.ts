@@ -1,9 +1,14 @@
 import type { Writable } from 'node:stream';
+import { anonymousCapabilities, AuthConfigError, isLoopback, tokenAuthorizer } from '../auth/authorizer.js';
+import { credentialsPath } from '../auth/local-credential.js';
+import { ensureLocalCredential } from '../auth/local-token.js';
+import { cacheEntriesFromEnv, ResponseCacheConfigError, writeHeadFor } from '../cache/response-cache.js';
 import { openDatabase } from '../db/database.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../db/target.js';
 import { createLogger } from '../logger.js';
 import { listen } from './http.js';
+import { ShutdownConfigError, shutdownTimeoutFromEnv } from './shutdown.js';
 
 export interface ServeOptions {
   readonly port: number;
@@ -20,7 +25,21 @@ export interface ServeOptions {
 export async function serve({ port, host, migrate: applyMigrations, stderr }: ServeOptions): Promise<number> {
   const logger = createLogger();
   const target = databaseTargetFromEnv();
+  let shutdownTimeoutMs: number;
+  let cacheEntries: number;
+  let anonymous: ReturnType<typeof anonymousCapabilities>;
+  try {
+    shutdownTimeoutMs = shutdownTimeoutFromEnv();
+    cacheEntries = cacheEntriesFromEnv();
+    anonymous = anonymousCapabilities(host);
+  } catch (error) {
+    if (!(error instanceof ShutdownConfigError) && !(error instanceof ResponseCacheConfigError) && !(error instanceof AuthConfigError)) throw error;
+    stderr.write(`error: ${error.message}\n`);
+    return 2; // the CLI's exit code for invalid input
+  }
   const db = await openDatabase(target);
+  // Every instance on one PostgreSQL reads the same head, so a write through one is seen by all at once.
+  const head = cacheEntries > 0 ? writeHeadFor(target, db) : undefined;
   try {
     if (target.engine === 'pglite' || applyMigrations) {
       const applied = await migrate(db);
@@ -35,27 +54,48 @@ export async function serve({ port, host, migrate: applyMigrations, stderr }: Se
         return 1;
       }
     }
-    const server = await listen({ db, logger, port, host });
-    logger.info({ url: server.url, database: describeTarget(target) }, `registry listening; GraphiQL at ${server.url}`);
-    const signal = await untilSignal();
-    logger.info({ signal }, 'shutting down');
-    await server.close();
+    const authorizer = tokenAuthorizer({ db, anonymous });
+    const server = await listen({ db, logger, port, host, authorizer, shutdownTimeoutMs, responseCache: head ? { head, maxEntries: cacheEntries } : false });
+    // Watched from the moment the port is open: a signal during the rest of start-up still drains.
+    const signals = watchSignals();
+    try {
+      if (isLoopback(host)) {
+        // The quickstart's CLI on this machine finds this token; only this user can read the file.
+        const { tokenId, created } = await ensureLocalCredential(db, server.url);
+        logger.info({ tokenId, file: credentialsPath() }, created ? 'local credential written' : 'local credential in place');
+      }
+      logger.info(
+        { url: server.url, database: describeTarget(target), anonymous: [...anonymous] },
+        `registry listening; GraphiQL at ${server.url}`,
+      );
+      const signal = await signals.received;
+      logger.info({ signal }, 'shutting down');
+    } finally {
+      signals.stop();
+      await server.close();
+    }
     return 0;
   } finally {
     // Also when start-up fails (migration refused, port taken): an open pool or PGlite would keep the process alive.
+    await head?.close();
     await db.close();
   }
 }
 
-/** The first SIGINT or SIGTERM; both handlers are removed then, so a second signal acts as usual. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const stop = (signal: NodeJS.Signals) => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
+/** The first SIGINT or SIGTERM; both handlers are removed then (or by stop()), so a second signal acts as usual. */
+function watchSignals(): { received: Promise<NodeJS.Signals>; stop(): void } {
+  let handler: (signal: NodeJS.Signals) => void = () => {};
+  const stop = () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+  const received = new Promise<NodeJS.Signals>((resolve) => {
+    handler = (signal) => {
+      stop();
       resolve(signal);
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return { received, stop };
 }

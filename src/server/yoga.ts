@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { getOperationAST, GraphQLError } from 'graphql';
 import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
+import { anonymousCapabilities, tokenAuthorizer, type Authorizer } from '../auth/authorizer.js';
+import { createResponseCache, type ResponseCacheOptions } from '../cache/response-cache.js';
+import { databaseWriteHead } from '../cache/write-head.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -10,18 +13,37 @@ import { useHealthAndMetrics } from '../observability/health.js';
 import { createRegistryMetrics, type RegistryMetrics } from '../observability/metrics.js';
 import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.js';
 import type { GraphQLContext } from './context.js';
+import { useAuthentication, principalOf } from './authentication.js';
+import { introspectionFromEnv, useBodyLimit, useOperationLimits } from './limits.js';
 import { toClientError } from './errors.js';
 
 export interface RegistryYogaOptions {
   readonly db: Database;
   readonly logger: Logger;
+  /**
+   * Decides who a request is and what it may do; by default the registry's tokens, with what loopback
+   * grants requests without one (OMNIBASE_ANONYMOUS_CAPABILITIES, else REGISTRY_READ).
+   */
+  readonly authorizer?: Authorizer;
+  /** Whether clients may introspect the schema (and use GraphiQL); OMNIBASE_INTROSPECTION by default. */
+  readonly introspection?: boolean;
   /** Metrics to record into; made afresh when not given. */
   readonly metrics?: RegistryMetrics;
+  /**
+   * Keeps answers to queries until the next write (src/cache); by default with a head read through `db`,
+   * `false` executes every query.
+   */
+  readonly responseCache?: Omit<ResponseCacheOptions, 'onLookup'> | false;
 }
 
 export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
 
-const ANONYMOUS: Principal = { id: 'anonymous', name: 'anonymous', anonymous: true, capabilities: new Set(['REGISTRY_READ', 'REGISTRY_WRITE']) };
+const GRAPHQL_PATH = '/graphql';
+
+/** How history records who made a change: the token's name and id; anonymous writes record none. */
+function actorOf(principal: Principal): string | null {
+  return principal.anonymous ? null : `${principal.name} (${principal.id})`;
+}
 
 const requestIds = new WeakMap<Request, string>();
 const REQUEST_ID_PATTERN = /^[\w.:-]{1,128}$/;
@@ -70,11 +92,20 @@ function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
 }
 
 /** The GraphQL server as a fetch handler; the plugin stack reads top-down as the request flows. */
-export function createRegistryYoga({ db, logger, metrics = createRegistryMetrics(db) }: RegistryYogaOptions): RegistryYoga {
+export function createRegistryYoga({
+  db,
+  logger,
+  authorizer = tokenAuthorizer({ db, anonymous: anonymousCapabilities('127.0.0.1') }),
+  metrics = createRegistryMetrics(db),
+  introspection = introspectionFromEnv(),
+  responseCache = { head: databaseWriteHead(db) },
+}: RegistryYogaOptions): RegistryYoga {
+  const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown';
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
-    graphqlEndpoint: '/graphql',
-    graphiql: { title: 'omnibase registry' },
+    graphqlEndpoint: GRAPHQL_PATH,
+    // GraphiQL runs on introspection: with the schema hidden it would be an empty page.
+    graphiql: introspection ? { title: 'omnibase registry' } : false,
     landingPage: false,
     logging: logger.child({ component: 'yoga' }),
     // useRegistryErrors is the one place errors are mapped and masked; Yoga's own masking would wrap
@@ -83,19 +114,22 @@ export function createRegistryYoga({ db, logger, metrics = createRegistryMetrics
     plugins: [
       useRequestId(),
       useHealthAndMetrics(db, metrics),
-      useRequestTelemetry(logger, metrics, (request) => requestIds.get(request) ?? 'unknown'),
+      useRequestTelemetry(logger, metrics, requestIdOf),
+      useBodyLimit(GRAPHQL_PATH),
+      useAuthentication(authorizer, GRAPHQL_PATH, logger, requestIdOf),
       metrics.graphqlPlugin,
+      ...useOperationLimits(introspection),
       useRegistryErrors(logger),
+      // After authentication (the key and the REGISTRY_READ check need the principal), before execution.
+      ...(responseCache ? [createResponseCache({ ...responseCache, onLookup: (hit) => metrics.recordCacheLookup(hit) }).plugin] : []),
       // Queries compile to JavaScript once and run from the cache after: large answers execute severalfold
       // faster. Mutations stay with graphql-js: their JSON arguments may hold variables inside literals
       // (patch: { owner: $o }), which graphql-jit would silently drop.
       useGraphQlJit({}, { enableIf: (args) => getOperationAST(args.document, args.operationName)?.operation === 'query' }),
     ],
-    context: ({ request }): GraphQLContext => ({
-      db,
-      actor: null,
-      requestId: requestIds.get(request) ?? randomUUID(),
-      principal: ANONYMOUS,
-    }),
+    context: ({ request }): GraphQLContext => {
+      const principal = principalOf(request);
+      return { db, actor: actorOf(principal), requestId: requestIds.get(request) ?? randomUUID(), principal, authorizer };
+    },
   });
 }
