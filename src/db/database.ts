@@ -25,15 +25,28 @@ export interface Database {
   poolStats(): { total: number; idle: number; waiting: number };
   /** Runs `work` on one dedicated connection, released afterwards. */
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Runs a write transaction with the client for writes: on PostgreSQL a few connections of their own.
+   * Writes commit one at a time (the change feed's order lock), so more connections would only wait.
+   */
+  write<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
 export interface OpenDatabaseOptions {
   /** Connections in the PostgreSQL pool. */
   poolSize?: number;
+  /** Connections for write transactions on PostgreSQL, beside the pool's; later writes wait for one. */
+  writeSlots?: number;
   /** Called with the SQL of every statement the client sends, e.g. to record round trips in tests. */
   onQuery?: (sql: string) => void;
 }
+
+/**
+ * Connections for writes. Writes commit one at a time (the change feed's order lock), so a few suffice to
+ * overlap one write's checks and inserts with another's commit; more would only wait on the lock.
+ */
+export const DEFAULT_WRITE_SLOTS = 4;
 
 // Interactive transactions wait for a pooled connection under load; Prisma's 2 s / 5 s defaults are too tight.
 const TRANSACTION_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;
@@ -58,10 +71,11 @@ function createClient(adapter: PrismaPg | PrismaPGlite, options: OpenDatabaseOpt
   return prisma;
 }
 
-async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+/** A pg pool that survives the database going away: no crash on a lost connection, a bound on connecting. */
+function resilientPool(url: string, max: number): pg.Pool {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max,
     // While the database is away, a request fails within this bound instead of waiting on a connect that hangs.
     connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
     // A peer that vanished without closing (host down, network cut) is noticed by TCP keepalive, not never.
@@ -71,15 +85,29 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   pool.on('error', () => {});
   // Nor may a checked-out client between two queries (a session, a transaction): pg-pool listens only to idle ones.
   pool.on('connect', (client) => client.on('error', () => {}));
+  return pool;
+}
+
+async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
+  const pool = resilientPool(url, options.poolSize ?? 10);
+  // Writes have connections of their own: behind hundreds of queued reads, a write that holds the change
+  // feed's lock would wait its turn for every statement; and queued writes never take a reader's connection.
+  const writePool = resilientPool(url, options.writeSlots ?? DEFAULT_WRITE_SLOTS);
   const prisma = createClient(new PrismaPg(pool), options);
+  const writer = createClient(new PrismaPg(writePool), options);
   return {
     engine: 'postgres',
     prisma,
+    write: (work) => work(writer),
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       options.onQuery?.(sql);
       return (await pool.query(sql, [...params])).rows as Row[];
     },
-    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    poolStats: () => ({
+      total: pool.totalCount + writePool.totalCount,
+      idle: pool.idleCount + writePool.idleCount,
+      waiting: pool.waitingCount + writePool.waitingCount,
+    }),
     async withSession(work) {
       const client = await pool.connect();
       try {
@@ -96,8 +124,8 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
       }
     },
     async close() {
-      await prisma.$disconnect();
-      await pool.end();
+      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+      await Promise.all([pool.end(), writePool.end()]);
     },
   };
 }
@@ -116,6 +144,8 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
   return {
     engine: 'pglite',
     prisma,
+    // One connection: transactions already take turns on it.
+    write: (work) => work(prisma),
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       options.onQuery?.(sql);
       return (await pglite.query<Row>(sql, [...params])).rows;

@@ -54,43 +54,45 @@ export async function updateComponent(
   expectedRevision?: number | null,
 ): Promise<UpdateResult> {
   if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
-  return ctx.db.prisma.$transaction(async (tx) => {
-    // One read that also locks the row: concurrent patches queue here and each sees the one before it.
-    const [current] = await tx.$queryRaw<Component[]>`
-      SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
-    if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
-    if (expectedRevision != null && expectedRevision !== current.revision) {
-      throw new RevisionConflictError(expectedRevision, current.revision);
-    }
-    const currentDocument = current.document as Record<string, unknown>;
-    const patched = applyMergePatch(currentDocument, patch);
-    assertImmutableFieldsKept(currentDocument, patched);
-    const document = validateMetadata(patched);
-    if (isDeepStrictEqual(document, currentDocument)) return { changed: false, component: current };
+  return ctx.db.write((prisma) =>
+    prisma.$transaction(async (tx) => {
+      // One read that also locks the row: concurrent patches queue here and each sees the one before it.
+      const [current] = await tx.$queryRaw<Component[]>`
+        SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
+      if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
+      if (expectedRevision != null && expectedRevision !== current.revision) {
+        throw new RevisionConflictError(expectedRevision, current.revision);
+      }
+      const currentDocument = current.document as Record<string, unknown>;
+      const patched = applyMergePatch(currentDocument, patch);
+      assertImmutableFieldsKept(currentDocument, patched);
+      const document = validateMetadata(patched);
+      if (isDeepStrictEqual(document, currentDocument)) return { changed: false, component: current };
 
-    const revision = current.revision + 1;
-    const component = await tx.component.update({
-      where: { uuid: current.uuid },
-      data: { ...columnsOf(document), revision, updatedAt: new Date() },
-    });
-    await tx.componentRevision.create({
-      data: {
-        componentUuid: uuid,
-        revision,
-        document: document as unknown as Prisma.InputJsonObject,
-        patch: patch as Prisma.InputJsonValue,
-        actor: ctx.actor,
-      },
-    });
-    const dependenciesChanged = !isDeepStrictEqual(document.dependencies, currentDocument.dependencies);
-    if (dependenciesChanged) {
-      await tx.componentDependency.deleteMany({ where: { componentUuid: uuid } });
-      await tx.componentDependency.createMany({ data: declarationRowsOf(uuid, document) });
-    }
-    if (dependenciesChanged || component.lifecycle !== current.lifecycle) {
-      await assertNoCycleThrough(tx, await cycleSources(tx, component));
-    }
-    await recordChange(tx, 'UPDATED', uuid, revision);
-    return { changed: true, component };
-  });
+      const revision = current.revision + 1;
+      const component = await tx.component.update({
+        where: { uuid: current.uuid },
+        data: { ...columnsOf(document), revision, updatedAt: new Date() },
+      });
+      await tx.componentRevision.create({
+        data: {
+          componentUuid: uuid,
+          revision,
+          document: document as unknown as Prisma.InputJsonObject,
+          patch: patch as Prisma.InputJsonValue,
+          actor: ctx.actor,
+        },
+      });
+      const dependenciesChanged = !isDeepStrictEqual(document.dependencies, currentDocument.dependencies);
+      if (dependenciesChanged) {
+        await tx.componentDependency.deleteMany({ where: { componentUuid: uuid } });
+        await tx.componentDependency.createMany({ data: declarationRowsOf(uuid, document) });
+      }
+      if (dependenciesChanged || component.lifecycle !== current.lifecycle) {
+        await assertNoCycleThrough(tx, await cycleSources(tx, component));
+      }
+      await recordChange(tx, 'UPDATED', uuid, revision);
+      return { changed: true, component };
+    }),
+  );
 }
