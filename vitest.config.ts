@@ -23,7 +23,15 @@ const isolatedHome = {
 };
 
 const databaseTests = ['test/**/*.test.ts'];
-const engineFreeTests = ['test/metadata/**'];
+// Files whose tests do not depend on the engine under test (they run once, in the pglite project), and
+// files that only mean something on PostgreSQL (they run in the postgres project when there is one).
+const engineFreeTests = [
+  'test/metadata/**',
+  'test/ops/manifests.test.ts',
+  'test/ops/database-loss.test.ts',
+  'test/db/data-dir-lock.test.ts',
+];
+const postgresOnlyTests = ['test/cache/cross-instance.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -40,7 +48,16 @@ export default defineConfig({
     outputFile: { json: '.vitest/results.json' },
     hookTimeout: 120_000,
     projects: [
-      { extends: true as const, test: { name: 'pglite', include: databaseTests, env: { ...isolatedHome, OMNIBASE_TEST_ENGINE: 'pglite' } } },
+      {
+        extends: true as const,
+        test: {
+          name: 'pglite',
+          include: databaseTests,
+          // Without a PostgreSQL project they stay here, to say what they need and skip.
+          exclude: postgresUrl ? postgresOnlyTests : [],
+          env: { ...isolatedHome, OMNIBASE_TEST_ENGINE: 'pglite' },
+        },
+      },
       ...(postgresUrl
         ? [
             {
