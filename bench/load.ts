@@ -1,3 +1,4 @@
+import { Agent, request as httpRequest } from 'node:http';
 import autocannon from 'autocannon';
 import { percentiles, type Percentiles } from './support.js';
 
@@ -78,6 +79,73 @@ export async function runLoad({ url, connections, durationS, headers = {}, reque
     throughput: Math.round((latencies.length / (result.duration || durationS)) * 10) / 10,
     latency: percentiles(latencies.length ? latencies : [0]),
     errors: failed + result.errors + result.timeouts,
+    latencies,
+  };
+}
+
+export interface PacedOptions extends LoadOptions {
+  /** Requests per second all connections together send, spread evenly over the connections and the second. */
+  readonly rate: number;
+}
+
+/**
+ * Open-loop load at a steady rate: each of `connections` users sends its requests on a fixed schedule,
+ * `connections / rate` seconds apart, the users' schedules staggered across that interval. autocannon's
+ * rate limit releases each second's requests in one burst, which measures how long a burst takes to
+ * drain rather than the latency at that rate. Latency counts from the scheduled time, not the moment the
+ * request left, so a server that falls behind is charged for the wait it caused.
+ */
+export async function runPaced({ url, connections, durationS, headers = {}, rate, request }: PacedOptions): Promise<LoadResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const interval = (connections / rate) * 1000;
+  const started = performance.now();
+  const end = started + durationS * 1000;
+  const latencies: number[] = [];
+  let failed = 0;
+  const post = (body: string) =>
+    new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const outgoing = httpRequest(url, {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers },
+      });
+      outgoing.on('response', (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+        response.on('error', reject);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+  const user = async (index: number) => {
+    const context: Record<string, unknown> = {};
+    for (let scheduled = started + (index / connections) * interval; scheduled < end; scheduled += interval) {
+      const wait = scheduled - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      let ok = false;
+      try {
+        const { status, text } = await post(request.body(context));
+        ok = status === 200 && !text.includes('"errors":') && (request.check?.(status, text, context) ?? true);
+        if (!ok && failed < 3) console.error(`  failed answer (${status}): ${text.slice(0, 300)}`);
+      } catch (error) {
+        if (failed < 3) console.error(`  failed request: ${(error as Error).message}`);
+      }
+      if (!ok) failed += 1;
+      latencies.push(performance.now() - scheduled);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, (_, index) => user(index)));
+  agent.destroy();
+  const elapsedS = (performance.now() - started) / 1000;
+  return {
+    connections,
+    durationS,
+    requests: latencies.length,
+    throughput: Math.round((latencies.length / elapsedS) * 10) / 10,
+    latency: percentiles(latencies.length ? latencies : [0]),
+    errors: failed,
     latencies,
   };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad, runPaced, type LoadOptions, type LoadResult } from './load.js';
 import { percentiles, seedComponents, startServer, uuidOf, type Percentiles } from './support.js';
 
 const REGISTER = `mutation($m: JSON!) { register(metadata: $m) { registered uuid } }`;
@@ -17,6 +17,8 @@ type Acknowledged =
 
 export interface MixedResult {
   readonly components: number;
+  /** Requests per second offered by the writers and by the readers, or null when each sent as fast as it was answered. */
+  readonly offered: { writers: number; readers: number } | null;
   readonly writers: LoadResult;
   readonly readers: LoadResult;
   readonly durationS: number;
@@ -32,12 +34,20 @@ export interface MixedResult {
 
 const strip = ({ latencies: _, ...rest }: LoadResult) => rest as LoadResult;
 
+/** Paced at `rate` requests per second when one is given, else every connection as fast as it is answered. */
+const drive = (rate: number | undefined, options: LoadOptions) => (rate ? runPaced({ ...options, rate }) : runLoad(options));
+
 /**
  * 50 writers (half registering new components, half patching seeded ones) and 200 readers (by uuid, by
- * name and range, search by tag) at once over `components` seeded components. Afterwards every acknowledged
+ * name and range, search by tag) at once over `components` seeded components, each connection as fast as
+ * it is answered, or all of them together held to the rates `offered`. Afterwards every acknowledged
  * write is read back through the API and compared with what was acknowledged.
  */
-export async function mixedBench(components: number, durationS: number, writers = 50, readers = 200): Promise<MixedResult> {
+export async function mixedBench(
+  components: number,
+  durationS: number,
+  { writers = 50, readers = 200, offered }: { writers?: number; readers?: number; offered?: { writers: number; readers: number } } = {},
+): Promise<MixedResult> {
   const server = await startServer('postgres');
   try {
     await seedComponents(server.databaseUrl!, components);
@@ -45,7 +55,7 @@ export async function mixedBench(components: number, durationS: number, writers 
     const acknowledged: Acknowledged[] = [];
     const random = (below: number) => Math.floor(Math.random() * below);
 
-    const writerLoad = runLoad({
+    const writerLoad = drive(offered?.writers, {
       url: server.url,
       connections: writers,
       durationS,
@@ -80,7 +90,7 @@ export async function mixedBench(components: number, durationS: number, writers 
         },
       },
     });
-    const readerLoad = runLoad({
+    const readerLoad = drive(offered?.readers, {
       url: server.url,
       connections: readers,
       durationS,
@@ -100,6 +110,7 @@ export async function mixedBench(components: number, durationS: number, writers 
     const all = [...(writing.latencies ?? []), ...(reading.latencies ?? [])];
     return {
       components,
+      offered: offered ?? null,
       writers: strip(writing),
       readers: strip(reading),
       durationS,

@@ -35,6 +35,9 @@ const verdict = (pass: boolean) => (pass ? '**pass**' : '**fail**');
 const num = (value: number) => value.toLocaleString('en', { maximumFractionDigits: 0 });
 const lat = (p: Percentiles) => `${ms(p.p50)} / ${ms(p.p95)} / ${ms(p.p99)}`;
 
+/** The milestone's load, 500 operations a second, offered with 2 % to spare, in the writers' and readers' proportion. */
+const MILESTONE_OFFER = { writers: 102, readers: 408 };
+
 const scenarios: Record<string, Scenario> = {
   lookup: {
     async run() {
@@ -74,34 +77,51 @@ const scenarios: Record<string, Scenario> = {
   },
   mixed: {
     async run() {
-      return { runs: 1, results: await mixedBench(10_000, quick ? 8 : 60) };
+      const durationS = quick ? 8 : 60;
+      console.log('mixed: as fast as answered…');
+      const saturated = await mixedBench(10_000, durationS);
+      console.log(`mixed: offered ${MILESTONE_OFFER.writers + MILESTONE_OFFER.readers} requests per second…`);
+      const paced = await mixedBench(10_000, durationS, { offered: MILESTONE_OFFER });
+      return { runs: 1, results: { saturated, paced } };
     },
     render(record) {
-      const r = record.results as MixedResult;
-      const ops = r.opsPerSecond;
-      return [
-        '## Mixed load: 50 writers + 200 readers over 10k components',
-        '',
-        `${num(r.components)} seeded components; for ${r.durationS} s, ${r.writers.connections} writer connections (every other ` +
-          'request registers a new component, the others patch a random seeded one, with a token) and ' +
-          `${r.readers.connections} reader connections (anonymous: by uuid, by name with \`^1\`, search by tag, first page of 20), ` +
-          'all at once against one server with its response cache on. Afterwards every acknowledged write is read back ' +
-          'through the API: a registration must read back with the document registered (revision 1), a patch with its own ' +
-          'marker at the revision it was acknowledged with.',
-        '',
+      const { saturated, paced } = record.results as { saturated: MixedResult; paced: MixedResult };
+      const table = (r: MixedResult) => [
         '| connections | requests | ops/s | p50 / p95 / p99 (ms) | errors |',
         '|---|---|---|---|---|',
         `| ${r.writers.connections} writers | ${num(r.writers.requests)} | ${num(r.writers.throughput)} | ${lat(r.writers.latency)} | ${r.writers.errors} |`,
         `| ${r.readers.connections} readers | ${num(r.readers.requests)} | ${num(r.readers.throughput)} | ${lat(r.readers.latency)} | ${r.readers.errors} |`,
-        `| all | ${num(r.writers.requests + r.readers.requests)} | ${num(ops)} | ${lat(r.latency)} | ${r.errors} |`,
+        `| all | ${num(r.writers.requests + r.readers.requests)} | ${num(r.opsPerSecond)} | ${lat(r.latency)} | ${r.errors} |`,
         '',
         `Acknowledged writes: ${num(r.acknowledged.registers)} registrations and ${num(r.acknowledged.updates)} patches; ` +
           `read back as acknowledged: **${num(r.verified)}**, not: **${num(r.unverified)}**.`,
+      ];
+      const offered = MILESTONE_OFFER.writers + MILESTONE_OFFER.readers;
+      return [
+        '## Mixed load: 50 writers + 200 readers over 10k components',
+        '',
+        `${num(saturated.components)} seeded components; for ${saturated.durationS} s, ${saturated.writers.connections} writer connections (every other ` +
+          'request registers a new component, the others patch a random seeded one, with a token) and ' +
+          `${saturated.readers.connections} reader connections (anonymous: by uuid, by name with \`^1\`, search by tag, first page of 20), ` +
+          'all at once against one server with its response cache on. Afterwards every acknowledged write is read back ' +
+          'through the API: a registration must read back with the document registered (revision 1), a patch with its own ' +
+          'marker at the revision it was acknowledged with. Two runs, each on a fresh database: every connection sending ' +
+          `as fast as it is answered (the server's capacity), and all connections together paced at ${num(offered)} requests per ` +
+          `second (${MILESTONE_OFFER.writers} writes, ${MILESTONE_OFFER.readers} reads: the milestone's "sustain 500 ops/s"), each ` +
+          'user on a fixed schedule and latency counted from the scheduled time, so a server that falls behind is charged for it.',
+        '',
+        '### As fast as answered',
+        '',
+        ...table(saturated),
+        '',
+        `### Paced at ${num(offered)} requests per second in all`,
+        '',
+        ...table(paced),
         '',
         '| bar | needs | measured | verdict |',
         '|---|---|---|---|',
-        `| milestone | ≥ 500 ops/s, p95 < 300 ms | ${num(ops)} ops/s, p95 ${ms(r.latency.p95)} ms | ${verdict(ops >= 500 && r.latency.p95 < 300)} |`,
-        `| ours | ≥ 2,000 ops/s, p95 < 150 ms, 0 errors, every acknowledged write readable | ${num(ops)} ops/s, p95 ${ms(r.latency.p95)} ms, ${r.errors} errors, ${num(r.unverified)} unreadable | ${verdict(ops >= 2000 && r.latency.p95 < 150 && r.errors === 0 && r.unverified === 0)} |`,
+        `| milestone | sustain ≥ 500 ops/s with p95 < 300 ms | ${num(paced.opsPerSecond)} ops/s answered of ${num(offered)} offered, p95 ${ms(paced.latency.p95)} ms | ${verdict(paced.opsPerSecond >= 500 && paced.latency.p95 < 300)} |`,
+        `| ours | ≥ 2,000 ops/s, p95 < 150 ms, 0 errors, every acknowledged write readable | capacity ${num(saturated.opsPerSecond)} ops/s, p95 ${ms(saturated.latency.p95)} ms, ${saturated.errors + paced.errors} errors, ${num(saturated.unverified + paced.unverified)} unreadable | ${verdict(saturated.opsPerSecond >= 2000 && saturated.latency.p95 < 150 && saturated.errors + paced.errors === 0 && saturated.unverified + paced.unverified === 0)} |`,
       ].join('\n');
     },
   },

@@ -31,6 +31,8 @@ export interface RunningServer {
   close(): Promise<DrainResult>;
 }
 
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 const SHUTTING_DOWN = JSON.stringify({ status: 'unavailable', reason: 'shutting down' });
 
 export async function listen({
@@ -59,6 +61,11 @@ export async function listen({
     }
     void yoga(request, response);
   });
+  // An idle keep-alive connection is kept longer than a load balancer's (60 s is common) or a client pool's
+  // idle time: closed first by the server, a connection races the client's next request on it, which then
+  // fails with ECONNRESET though nothing was wrong. Node's default is 5 s.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
