@@ -26,10 +26,12 @@ export interface Database {
   /** Runs `work` on one dedicated connection, released afterwards. */
   withSession<T>(work: (session: SqlSession) => Promise<T>): Promise<T>;
   /**
-   * Runs a write transaction with the client for writes: on PostgreSQL a few connections of their own.
-   * Writes commit one at a time (the change feed's order lock), so more connections would only wait.
+   * One statement on a connection for writes, committed on its own as it returns: a lock the statement takes
+   * is held until that commit and never while a round trip waits for the server's event loop.
    */
-  write<T>(work: (prisma: PrismaClient) => Promise<T>): Promise<T>;
+  writeStatement<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** A write transaction on a connection for writes: committed when `work` resolves, rolled back when it throws. */
+  writeTransaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -43,8 +45,8 @@ export interface OpenDatabaseOptions {
 }
 
 /**
- * Connections for writes. Writes commit one at a time (the change feed's order lock), so a few suffice to
- * overlap one write's checks and inserts with another's commit; more would only wait on the lock.
+ * Connections for writes. A write's rows go in concurrently, its change-feed row and commit one at a time
+ * (the order lock, taken inside the write's one statement), so a few connections keep that queue full.
  */
 export const DEFAULT_WRITE_SLOTS = 4;
 
@@ -94,11 +96,38 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
   // feed's lock would wait its turn for every statement; and queued writes never take a reader's connection.
   const writePool = resilientPool(url, options.writeSlots ?? DEFAULT_WRITE_SLOTS);
   const prisma = createClient(new PrismaPg(pool), options);
-  const writer = createClient(new PrismaPg(writePool), options);
+  // Sessions for writes report their statements to onQuery; the others (migrations, the write head) do not.
+  const sessionOf = (client: pg.PoolClient, onQuery?: (sql: string) => void): SqlSession => ({
+    async exec(script) {
+      onQuery?.(script);
+      await client.query(script);
+    },
+    async query<Row>(sql: string, params: readonly unknown[] = []) {
+      onQuery?.(sql);
+      return (await client.query(sql, [...params])).rows as Row[];
+    },
+  });
   return {
     engine: 'postgres',
     prisma,
-    write: (work) => work(writer),
+    async writeStatement<Row>(sql: string, params: readonly unknown[] = []) {
+      options.onQuery?.(sql);
+      return (await writePool.query(sql, [...params])).rows as Row[];
+    },
+    async writeTransaction(work) {
+      const client = await writePool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(sessionOf(client, options.onQuery));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       options.onQuery?.(sql);
       return (await pool.query(sql, [...params])).rows as Row[];
@@ -111,20 +140,13 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
     async withSession(work) {
       const client = await pool.connect();
       try {
-        return await work({
-          async exec(script) {
-            await client.query(script);
-          },
-          async query<Row>(sql: string, params: readonly unknown[] = []) {
-            return (await client.query(sql, [...params])).rows as Row[];
-          },
-        });
+        return await work(sessionOf(client));
       } finally {
         client.release();
       }
     },
     async close() {
-      await Promise.all([prisma.$disconnect(), writer.$disconnect()]);
+      await prisma.$disconnect();
       await Promise.all([pool.end(), writePool.end()]);
     },
   };
@@ -144,8 +166,24 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
   return {
     engine: 'pglite',
     prisma,
-    // One connection: transactions already take turns on it.
-    write: (work) => work(prisma),
+    // One connection: statements and transactions already take turns on it.
+    async writeStatement<Row>(sql: string, params: readonly unknown[] = []) {
+      options.onQuery?.(sql);
+      return (await pglite.query<Row>(sql, [...params])).rows;
+    },
+    writeTransaction: (work) =>
+      pglite.transaction((tx) =>
+        work({
+          async exec(script) {
+            options.onQuery?.(script);
+            await tx.exec(script);
+          },
+          async query<Row>(sql: string, params: readonly unknown[] = []) {
+            options.onQuery?.(sql);
+            return (await tx.query<Row>(sql, [...params])).rows;
+          },
+        }),
+      ),
     async query<Row>(sql: string, params: readonly unknown[] = []) {
       options.onQuery?.(sql);
       return (await pglite.query<Row>(sql, [...params])).rows;

@@ -1,34 +1,8 @@
-import type { Change, ChangeKind, Prisma } from '../generated/prisma/client.js';
+import type { Change } from '../generated/prisma/client.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 
 export type { Change };
-
-// Held from the moment a write takes it until it commits. A write takes it before its change number, so
-// numbers become visible in order and a reader that has seen number n never later finds a smaller one
-// appear; a write that changes dependency edges takes it before checking for cycles, so two writes cannot
-// each miss the other's half of a new cycle.
-const WRITE_ORDER_LOCK = 0x6f6d6e69;
-
-export async function takeWriteOrderLock(tx: Prisma.TransactionClient): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${WRITE_ORDER_LOCK})`;
-}
-
-/**
- * Numbers the write in the change feed. The lock and the insert are one statement: from taking the lock
- * to committing, the write then waits for no turn of a busy event loop between two round trips.
- */
-export async function recordChange(
-  tx: Prisma.TransactionClient,
-  kind: ChangeKind,
-  componentUuid: string,
-  revision: number,
-): Promise<void> {
-  await tx.$executeRaw`
-    INSERT INTO changes (kind, component_uuid, revision)
-    SELECT ${kind}::change_kind, ${componentUuid}::uuid, ${revision}::int
-    FROM (SELECT pg_advisory_xact_lock(${WRITE_ORDER_LOCK})) AS ordered`;
-}
 
 export const MAX_CHANGES_PAGE = 1000;
 

@@ -1,12 +1,10 @@
 import { isDeepStrictEqual } from 'node:util';
 import { applyMergePatch } from '../metadata/merge-patch.js';
 import { validateMetadata } from '../metadata/validate.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { recordChange } from './changes.js';
-import { assertNoCycleThrough } from './cycles.js';
-import { COMPONENT_COLUMNS, columnsOf, declarationRowsOf, isUuid, type Component } from './component-row.js';
+import { COMPONENT_COLUMNS, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
+import { commitWrites, RevisionMovedError, type PlannedUpdate } from './write.js';
 
 const IMMUTABLE_FIELDS = ['schema_version', 'uuid', 'name', 'version'] as const;
 
@@ -30,22 +28,27 @@ function assertImmutableFieldsKept(current: Record<string, unknown>, next: unkno
   }
 }
 
-/**
- * The entries whose edges an update of `component` changed: itself, and once it is retired, the other
- * versions of its name, which ranges that chose it now fall back to.
- */
-async function cycleSources(tx: Prisma.TransactionClient, component: Component): Promise<string[]> {
-  if (component.lifecycle !== 'RETIRED') return [component.uuid];
-  const others = await tx.component.findMany({
-    where: { name: component.name, lifecycle: { not: 'RETIRED' } },
-    select: { uuid: true },
-  });
-  return [component.uuid, ...others.map((other) => other.uuid)];
+/** The new revision a patch makes of `current`, or null when the patch changes nothing. */
+function planUpdate(current: Component, patch: unknown): PlannedUpdate | null {
+  const currentDocument = current.document as Record<string, unknown>;
+  const patched = applyMergePatch(currentDocument, patch);
+  assertImmutableFieldsKept(currentDocument, patched);
+  const document = validateMetadata(patched);
+  return isDeepStrictEqual(document, currentDocument) ? null : { kind: 'UPDATED', document, patch, base: current };
 }
+
+/** Optimistic tries before an update waits for the component's row lock instead. */
+const OPTIMISTIC_ATTEMPTS = 3;
+
+// The row as the generated client reads it, for reads inside a write's own transaction.
+const COMPONENT_ROW_SQL = `SELECT ${COMPONENT_COLUMNS.sql} FROM components WHERE uuid = $1::uuid`;
 
 /**
  * Applies an RFC 7396 merge patch to the stored document, validates the result and records a new revision,
- * all in one transaction. The row lock serialises concurrent patches, so each sees the one before it.
+ * all in one transaction. The patch is applied to the revision read and written only if the component is
+ * still at that revision, else applied again to the newer one: concurrent patches each see the ones before
+ * them and none is lost. Nothing is locked while the patch is computed, unless other writes to the same
+ * component keep overtaking it; then it takes the row lock and computes under it.
  */
 export async function updateComponent(
   ctx: RegistryContext,
@@ -54,45 +57,27 @@ export async function updateComponent(
   expectedRevision?: number | null,
 ): Promise<UpdateResult> {
   if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
-  return ctx.db.write((prisma) =>
-    prisma.$transaction(async (tx) => {
-      // One read that also locks the row: concurrent patches queue here and each sees the one before it.
-      const [current] = await tx.$queryRaw<Component[]>`
-        SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ${uuid}::uuid FOR UPDATE`;
-      if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
-      if (expectedRevision != null && expectedRevision !== current.revision) {
-        throw new RevisionConflictError(expectedRevision, current.revision);
-      }
-      const currentDocument = current.document as Record<string, unknown>;
-      const patched = applyMergePatch(currentDocument, patch);
-      assertImmutableFieldsKept(currentDocument, patched);
-      const document = validateMetadata(patched);
-      if (isDeepStrictEqual(document, currentDocument)) return { changed: false, component: current };
-
-      const revision = current.revision + 1;
-      const component = await tx.component.update({
-        where: { uuid: current.uuid },
-        data: { ...columnsOf(document), revision, updatedAt: new Date() },
-      });
-      await tx.componentRevision.create({
-        data: {
-          componentUuid: uuid,
-          revision,
-          document: document as unknown as Prisma.InputJsonObject,
-          patch: patch as Prisma.InputJsonValue,
-          actor: ctx.actor,
-        },
-      });
-      const dependenciesChanged = !isDeepStrictEqual(document.dependencies, currentDocument.dependencies);
-      if (dependenciesChanged) {
-        await tx.componentDependency.deleteMany({ where: { componentUuid: uuid } });
-        await tx.componentDependency.createMany({ data: declarationRowsOf(uuid, document) });
-      }
-      if (dependenciesChanged || component.lifecycle !== current.lifecycle) {
-        await assertNoCycleThrough(tx, await cycleSources(tx, component));
-      }
-      await recordChange(tx, 'UPDATED', uuid, revision);
-      return { changed: true, component };
-    }),
-  );
+  const key = uuid.toLowerCase();
+  const attempt = async (current: Component | null | undefined, commit: (write: PlannedUpdate) => Promise<Component>) => {
+    if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
+    if (expectedRevision != null && expectedRevision !== current.revision) {
+      throw new RevisionConflictError(expectedRevision, current.revision);
+    }
+    const write = planUpdate(current, patch);
+    return write ? { changed: true, component: await commit(write) } : { changed: false, component: current };
+  };
+  for (let tries = 0; tries < OPTIMISTIC_ATTEMPTS; tries += 1) {
+    try {
+      const current = await ctx.db.prisma.component.findUnique({ where: { uuid: key } });
+      return await attempt(current, async (write) => (await commitWrites(ctx, [write]))[0]!.component);
+    } catch (error) {
+      if (!(error instanceof RevisionMovedError)) throw error;
+      if (error.currentRevision === null) throw new NotFoundError(`no component has uuid ${uuid}`);
+      if (expectedRevision != null) throw new RevisionConflictError(expectedRevision, error.currentRevision);
+    }
+  }
+  return ctx.db.writeTransaction(async (tx) => {
+    const [current] = await tx.query<Component>(`${COMPONENT_ROW_SQL} FOR UPDATE`, [key]);
+    return attempt(current, async (write) => (await commitWrites(ctx, [write], tx))[0]!.component);
+  });
 }

@@ -1,0 +1,118 @@
+-- Every write of the registry as one statement (src/resolvers/write.ts): the rows of a batch of registrations
+-- or one update, then the write-order lock, then the change-feed rows. Run on its own it commits the moment it
+-- returns, so the lock is held from inside the database to COMMIT and never across a turn of the server's
+-- event loop.
+--
+-- `writes` is a JSON array, each item one of
+--   { "kind": "REGISTERED", "uuid", "name", "version", "version_key", "type", "lifecycle", "description",
+--     "owner", "tags", "document", "guard" }
+--   { "kind": "UPDATED", same fields, "base_revision", "patch", "dependencies_changed", "guard" }
+-- where "guard" marks a write that adds dependency edges (declared dependencies, new or changed). Unless
+-- `cycles_checked` (the caller holds the transaction open and walks the graph before it commits), a guarded
+-- write is refused with OB003 when anything declares a dependency that could resolve to it: only then can it
+-- close a cycle, and only the caller can resolve ranges. The check runs after the lock, in a statement of its
+-- own, so it sees every write committed before this one took its turn.
+--
+-- Refusals, each with a JSON DETAIL naming the item by its index:
+--   OB001 the uuid, or the name and version, hold another document;
+--   OB002 the component is no longer at base_revision (or no longer exists);
+--   OB003 a guarded write needs the caller's cycle check.
+-- Returns one JSON object per item, in order: { "status": "registered" | "unchanged" | "updated", "component" }.
+CREATE FUNCTION "registry_commit_writes"(writes JSONB, acting TEXT, cycles_checked BOOLEAN)
+RETURNS JSONB
+LANGUAGE plpgsql
+AS $$
+DECLARE
+  item JSONB;
+  n INT := 0;
+  written components%ROWTYPE;
+  existing components%ROWTYPE;
+  statuses TEXT[] := ARRAY[]::TEXT[];
+  written_rows components[] := ARRAY[]::components[];
+  results JSONB := '[]'::JSONB;
+  i INT;
+BEGIN
+  FOR item IN SELECT value FROM jsonb_array_elements(writes) LOOP
+    IF item->>'kind' = 'REGISTERED' THEN
+      INSERT INTO components (uuid, name, version, version_key, type, lifecycle, description, owner, tags, document, revision)
+      VALUES ((item->>'uuid')::uuid, item->>'name', item->>'version', item->>'version_key',
+              (item->>'type')::component_type, (item->>'lifecycle')::lifecycle, item->>'description', item->>'owner',
+              ARRAY(SELECT jsonb_array_elements_text(item->'tags')), item->'document', 1)
+      ON CONFLICT DO NOTHING
+      RETURNING * INTO written;
+      IF FOUND THEN
+        INSERT INTO component_revisions (component_uuid, revision, document, actor)
+        VALUES (written.uuid, 1, written.document, acting);
+        statuses := statuses || 'registered'::TEXT;
+      ELSE
+        SELECT * INTO existing FROM components WHERE uuid = (item->>'uuid')::uuid;
+        IF FOUND AND existing.document = item->'document' THEN
+          written := existing;
+          statuses := statuses || 'unchanged'::TEXT;
+        ELSE
+          IF NOT FOUND THEN
+            SELECT * INTO existing FROM components WHERE name = item->>'name' AND version = item->>'version';
+          END IF;
+          RAISE EXCEPTION USING ERRCODE = 'OB001', MESSAGE = 'already exists', DETAIL = jsonb_build_object(
+            'index', n, 'uuid', existing.uuid, 'name', existing.name, 'version', existing.version,
+            'revision', existing.revision, 'sameUuid', existing.uuid = (item->>'uuid')::uuid)::text;
+        END IF;
+      END IF;
+    ELSE
+      UPDATE components SET
+        type = (item->>'type')::component_type, lifecycle = (item->>'lifecycle')::lifecycle, description = item->>'description', owner = item->>'owner',
+        tags = ARRAY(SELECT jsonb_array_elements_text(item->'tags')), document = item->'document',
+        revision = revision + 1, updated_at = CURRENT_TIMESTAMP
+      WHERE uuid = (item->>'uuid')::uuid AND revision = (item->>'base_revision')::int
+      RETURNING * INTO written;
+      IF NOT FOUND THEN
+        RAISE EXCEPTION USING ERRCODE = 'OB002', MESSAGE = 'revision moved', DETAIL = jsonb_build_object(
+          'index', n,
+          'currentRevision', (SELECT revision FROM components WHERE uuid = (item->>'uuid')::uuid))::text;
+      END IF;
+      INSERT INTO component_revisions (component_uuid, revision, document, patch, actor)
+      VALUES (written.uuid, written.revision, written.document, item->'patch', acting);
+      IF (item->>'dependencies_changed')::boolean THEN
+        DELETE FROM component_dependencies WHERE component_uuid = written.uuid;
+      END IF;
+      statuses := statuses || 'updated'::TEXT;
+    END IF;
+    IF statuses[n + 1] = 'registered' OR (item->>'dependencies_changed')::boolean THEN
+      INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec, dependency_uuid)
+      SELECT written.uuid, d.ordinality - 1, d.value->>'name', d.value->>'version_spec', (d.value->>'uuid')::uuid
+        FROM jsonb_array_elements(coalesce(written.document->'dependencies', '[]'::jsonb)) WITH ORDINALITY AS d(value, ordinality);
+    END IF;
+    written_rows := written_rows || written;
+    n := n + 1;
+  END LOOP;
+
+  -- The write-order lock: change numbers become visible in commit order, and guarded writes see each other.
+  PERFORM pg_advisory_xact_lock(1869442665);
+
+  IF NOT cycles_checked THEN
+    FOR i IN 1 .. n LOOP
+      item := writes->(i - 1);
+      IF statuses[i] <> 'unchanged' AND (item->>'guard')::boolean AND EXISTS (
+        SELECT 1 FROM component_dependencies d
+         WHERE d.dependency_name = written_rows[i].name OR d.dependency_uuid = written_rows[i].uuid) THEN
+        RAISE EXCEPTION USING ERRCODE = 'OB003', MESSAGE = 'cycle check needed',
+          DETAIL = jsonb_build_object('index', i - 1)::text;
+      END IF;
+    END LOOP;
+  END IF;
+
+  FOR i IN 1 .. n LOOP
+    IF statuses[i] <> 'unchanged' THEN
+      INSERT INTO changes (kind, component_uuid, revision)
+      VALUES (CASE statuses[i] WHEN 'registered' THEN 'REGISTERED'::change_kind ELSE 'UPDATED'::change_kind END,
+              written_rows[i].uuid, written_rows[i].revision);
+    END IF;
+    results := results || jsonb_build_object('status', statuses[i], 'component', jsonb_build_object(
+      'uuid', written_rows[i].uuid, 'name', written_rows[i].name, 'version', written_rows[i].version, 'versionKey', written_rows[i].version_key,
+      'type', written_rows[i].type, 'lifecycle', written_rows[i].lifecycle, 'description', written_rows[i].description, 'owner', written_rows[i].owner,
+      'tags', to_jsonb(written_rows[i].tags), 'document', written_rows[i].document, 'revision', written_rows[i].revision,
+      'createdAt', written_rows[i].created_at, 'updatedAt', written_rows[i].updated_at));
+  END LOOP;
+  RETURN results;
+END;
+$$;

@@ -1,0 +1,183 @@
+import type { SqlSession } from '../db/database.js';
+import type { ComponentMetadata } from '../metadata/validate.js';
+import { columnsOf, type Component } from './component-row.js';
+import type { RegistryContext } from './context.js';
+import { assertNoCycleThrough } from './cycles.js';
+import { AlreadyExistsError } from './errors.js';
+
+/** A new component version, validated: revision 1 of its document. */
+export interface PlannedRegistration {
+  readonly kind: 'REGISTERED';
+  readonly document: ComponentMetadata;
+}
+
+/** A new revision of a component, computed from the revision it was read at. */
+export interface PlannedUpdate {
+  readonly kind: 'UPDATED';
+  readonly document: ComponentMetadata;
+  /** The merge patch that produced the document, kept in history. */
+  readonly patch: unknown;
+  /** The revision the document was computed from: if the component moved on meanwhile, nothing is written. */
+  readonly base: Component;
+}
+
+export type PlannedWrite = PlannedRegistration | PlannedUpdate;
+
+export interface CommittedWrite {
+  /** `unchanged`: a registration of a document already registered under its uuid (registering is idempotent). */
+  readonly status: 'registered' | 'unchanged' | 'updated';
+  readonly component: Component;
+}
+
+/** The component moved past the revision an update was computed from; the caller recomputes or refuses. */
+export class RevisionMovedError extends Error {
+  override readonly name = 'RevisionMovedError';
+  constructor(
+    readonly index: number,
+    /** Null when the component no longer exists. */
+    readonly currentRevision: number | null,
+  ) {
+    super(`the component is no longer at the revision the update was computed from (now ${currentRevision})`);
+  }
+}
+
+/** Which item of a batch a refusal is about: `extensions.index`, and the message names it. */
+export function atIndex<E extends Error>(error: E, index: number, batchSize: number): E {
+  if (batchSize > 1) {
+    (error as E & { index?: number }).index = index;
+    error.message = `metadata[${index}]: ${error.message}`;
+  }
+  return error;
+}
+
+// The statement every write is (prisma/migrations/20261130000000_commit_writes).
+const COMMIT_SQL = 'SELECT registry_commit_writes($1::jsonb, $2::text, $3::boolean) AS results';
+
+const ALREADY_EXISTS = 'OB001';
+const REVISION_MOVED = 'OB002';
+const CYCLE_CHECK_NEEDED = 'OB003';
+
+interface CommittedRow {
+  readonly status: CommittedWrite['status'];
+  readonly component: Omit<Component, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+}
+
+const sameDependencies = (a: ComponentMetadata, b: ComponentMetadata) =>
+  JSON.stringify(a.dependencies ?? []) === JSON.stringify(b.dependencies ?? []);
+
+const retiredEither = (write: PlannedUpdate) => (write.base.lifecycle === 'RETIRED') !== (write.document.lifecycle === 'retired');
+
+/**
+ * Whether a write adds dependency edges that could close a cycle: a registration that declares dependencies,
+ * an update that changes them. (Retiring or restoring a version moves edges too; commitWrites checks those
+ * in every case.)
+ */
+function addsEdges(write: PlannedWrite): boolean {
+  if (write.kind === 'REGISTERED') return (write.document.dependencies?.length ?? 0) > 0;
+  return !sameDependencies(write.document, write.base.document as unknown as ComponentMetadata);
+}
+
+function itemOf(write: PlannedWrite) {
+  const columns = columnsOf(write.document);
+  const item = {
+    kind: write.kind,
+    uuid: write.document.uuid,
+    name: columns.name,
+    version: columns.version,
+    version_key: columns.versionKey,
+    type: columns.type,
+    lifecycle: columns.lifecycle,
+    description: columns.description,
+    owner: columns.owner,
+    tags: columns.tags,
+    document: write.document,
+    guard: addsEdges(write),
+  };
+  if (write.kind === 'REGISTERED') return item;
+  return { ...item, base_revision: write.base.revision, patch: write.patch ?? null, dependencies_changed: item.guard };
+}
+
+/**
+ * Whether a batch's cycles can only be ruled out by walking the graph: a retirement or a restore (ranges move
+ * to other versions), or an item whose new edges another item of the batch could resolve to. Such writes go
+ * straight to the checked path instead of trying the one-statement path first.
+ */
+function needsWalk(writes: readonly PlannedWrite[]): boolean {
+  if (writes.some((write) => write.kind === 'UPDATED' && retiredEither(write))) return true;
+  const guarded = writes.filter(addsEdges);
+  if (guarded.length === 0) return false;
+  const names = new Set(guarded.map((write) => write.document.name));
+  const uuids = new Set(guarded.map((write) => write.document.uuid));
+  return writes.some((write) =>
+    (write.document.dependencies ?? []).some((dependency) => ('uuid' in dependency ? uuids.has(dependency.uuid) : names.has(dependency.name))),
+  );
+}
+
+/** The database's refusal as the registry's error, or the error itself when it is not one of the three. */
+function refusal(error: unknown, writes: readonly PlannedWrite[]): unknown {
+  const { code, detail } = (error ?? {}) as { code?: string; detail?: string };
+  if (code !== ALREADY_EXISTS && code !== REVISION_MOVED) return error;
+  const facts = JSON.parse(detail ?? '{}') as Record<string, unknown> & { index: number };
+  if (code === REVISION_MOVED) return new RevisionMovedError(facts.index, (facts.currentRevision as number | null) ?? null);
+  const document = writes[facts.index]!.document;
+  const existing = `${facts.name as string}@${facts.version as string}`;
+  const message = facts.sameUuid
+    ? `uuid ${document.uuid} is already registered (${existing}, revision ${facts.revision as number}) with a different document; use update to change it`
+    : `${document.name}@${document.version} is already registered under uuid ${facts.uuid as string}; a new document needs a new version`;
+  return atIndex(new AlreadyExistsError(message, facts.uuid as string), facts.index, writes.length);
+}
+
+/** The entries a cycle created by these writes must pass through (see assertNoCycleThrough). */
+async function cycleSources(tx: SqlSession, writes: readonly PlannedWrite[]): Promise<Array<{ uuid: string; name: string }>> {
+  const sources = writes.filter(addsEdges).map(({ document }) => ({ uuid: document.uuid, name: document.name }));
+  const moved = writes.filter((write): write is PlannedUpdate => write.kind === 'UPDATED' && retiredEither(write));
+  for (const { document } of moved) {
+    // Retired, the ranges that chose it fall back to the other versions; restored, it can be chosen again.
+    sources.push({ uuid: document.uuid, name: document.name });
+    const others = await tx.query<{ uuid: string }>(
+      `SELECT uuid::text AS uuid FROM components WHERE name = $1 AND lifecycle <> 'RETIRED' AND uuid <> $2::uuid`,
+      [document.name, document.uuid],
+    );
+    for (const other of others) sources.push({ uuid: other.uuid, name: document.name });
+  }
+  return sources;
+}
+
+const toComponent = ({ component }: CommittedRow): Component => ({
+  ...component,
+  createdAt: new Date(component.createdAt),
+  updatedAt: new Date(component.updatedAt),
+});
+
+/**
+ * The one way anything is written to the registry: the rows of each write (component, revision, declared
+ * dependencies), a change-feed row for each write that changed something, and no cycle committed, all in one
+ * transaction. Writes that add no edges anything could resolve to (most of them) are one statement that
+ * commits as it returns; the others hold their transaction open while the graph is walked for cycles.
+ * Nothing is written when any write of the batch is refused. Given `tx`, the writes join that transaction
+ * (which then holds the order lock until it commits).
+ */
+export async function commitWrites(ctx: RegistryContext, writes: readonly PlannedWrite[], tx?: SqlSession): Promise<CommittedWrite[]> {
+  const params = [JSON.stringify(writes.map(itemOf)), ctx.actor];
+  const results = (rows: Array<{ results: CommittedRow[] }>) =>
+    rows[0]!.results.map((row) => ({ status: row.status, component: toComponent(row) }));
+  const checked = async (session: SqlSession) => {
+    const committed = results(await session.query(COMMIT_SQL, [...params, true]));
+    await assertNoCycleThrough(session, await cycleSources(session, writes));
+    return committed;
+  };
+  try {
+    if (tx) return await checked(tx);
+    if (!needsWalk(writes)) {
+      try {
+        return results(await ctx.db.writeStatement(COMMIT_SQL, [...params, false]));
+      } catch (error) {
+        // Something declares a dependency that could resolve to a written entry: only a walk can tell.
+        if ((error as { code?: string }).code !== CYCLE_CHECK_NEEDED) throw error;
+      }
+    }
+    return await ctx.db.writeTransaction(checked);
+  } catch (error) {
+    throw refusal(error, writes);
+  }
+}
