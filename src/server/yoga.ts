@@ -14,6 +14,7 @@ import { createRegistryMetrics, type RegistryMetrics } from '../observability/me
 import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.js';
 import type { GraphQLContext } from './context.js';
 import { useAuthentication, principalOf } from './authentication.js';
+import { graphiqlOptions, useGraphiQLAssets } from './graphiql.js';
 import { introspectionFromEnv, useBodyLimit, useOperationLimits } from './limits.js';
 import { toClientError } from './errors.js';
 
@@ -104,8 +105,8 @@ export function createRegistryYoga({
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
-    // GraphiQL runs on introspection: with the schema hidden it would be an empty page.
-    graphiql: introspection ? { title: 'omnibase registry' } : false,
+    // GraphiQL from the registry's own assets (src/server/graphiql.ts), off with introspection.
+    ...graphiqlOptions(introspection),
     landingPage: false,
     logging: logger.child({ component: 'yoga' }),
     // useRegistryErrors is the one place errors are mapped and masked; Yoga's own masking would wrap
@@ -113,6 +114,7 @@ export function createRegistryYoga({
     maskedErrors: false,
     plugins: [
       useRequestId(),
+      useGraphiQLAssets(introspection),
       useHealthAndMetrics(db, metrics),
       useRequestTelemetry(logger, metrics, requestIdOf),
       useBodyLimit(GRAPHQL_PATH),
