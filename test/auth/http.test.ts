@@ -4,7 +4,7 @@ import { tokenAuthorizer } from '../../src/auth/authorizer.js';
 import { credentialsPath, findLocalToken } from '../../src/auth/local-credential.js';
 import { createToken, revokeToken } from '../../src/auth/tokens.js';
 import { cli, cliDatabase, setEnv, tempDir, type CliDatabase } from '../cli/helpers.js';
-import { killChildren, startOmnibase } from '../ops/support.js';
+import { killChildren, startOmnibase } from '../cli/processes.js';
 import { metadata, REGISTER, registryHarness, type RegistryHarness } from '../support/registry.js';
 
 describe('credentials over HTTP', () => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { testEngine } from '../support/database.js';
 import { cliDatabase, tempDir, type CliDatabase } from './helpers.js';
-import { buildCli, omnibase, startServer, type ServerProcess } from './processes.js';
+import { buildCli, omnibase, startOmnibase, type OmnibaseProcess } from './processes.js';
 
 const VALIDATOR = {
   schema_version: '0.3',
@@ -21,7 +21,8 @@ const VALIDATOR = {
 describe('omnibase CLI against a running registry (subprocesses)', () => {
   let database: CliDatabase;
   let temp: { dir: string; remove(): Promise<void> };
-  let server: ServerProcess | undefined;
+  let server: OmnibaseProcess | undefined;
+  let url: string;
   let env: Record<string, string | undefined>;
   let serverEnv: Record<string, string | undefined>;
   const file = (name: string) => join(temp.dir, name);
@@ -33,8 +34,9 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
     await mkdir(file('config'));
     // Server and clients share the config dir: the server writes its local credential there, clients read it.
     serverEnv = { ...database.env, OMNIBASE_CONFIG_DIR: file('config') };
-    server = await startServer(['--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], serverEnv);
-    env = { OMNIBASE_URL: server.url, OMNIBASE_CONFIG_DIR: file('config'), OMNIBASE_CACHE_DIR: file('cache'), OMNIBASE_TOKEN: undefined };
+    server = startOmnibase(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], serverEnv, 'dist');
+    url = await server.listening;
+    env = { OMNIBASE_URL: url, OMNIBASE_CONFIG_DIR: file('config'), OMNIBASE_CACHE_DIR: file('cache'), OMNIBASE_TOKEN: undefined };
     await writeFile(file('validator.yml'), stringify(VALIDATOR));
     const { uuid: _uuid, ...withoutUuid } = VALIDATOR;
     await writeFile(file('bad.yml'), stringify({ ...withoutUuid, name: 'bad' }));
@@ -83,7 +85,7 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
   });
 
   it('server stopped: get answers from the cache (exit 0, stale notice), add exits 3 leaving the cache as it was; after a restart, sync catches up', async () => {
-    const port = new URL(server!.url).port;
+    const port = new URL(url).port;
     expect((await omnibase(['registry', 'get', VALIDATOR.uuid], env)).code).toBe(0);
     expect(await server!.stop()).toBe(0);
     server = undefined;
@@ -107,8 +109,8 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
     expect(add.stderr).toContain('is unreachable');
     expect(await snapshot()).toEqual(before);
 
-    server = await startServer(['--port', port], serverEnv);
-    expect(server.url).toBe(env.OMNIBASE_URL);
+    server = startOmnibase(['serve', '--port', port], serverEnv, 'dist');
+    expect(await server.listening).toBe(env.OMNIBASE_URL);
     const other = { ...env, OMNIBASE_CACHE_DIR: file('other-cache') };
     expect((await omnibase(['registry', 'add', file('late.yml')], other)).code).toBe(0);
     await writeFile(file('deprecate.yml'), 'lifecycle: deprecated\n');

@@ -21,15 +21,25 @@ function childEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   return result;
 }
 
+/**
+ * Which build a child runs: the sources through tsx (no build step, so a test sees the code as it is now), or
+ * dist/ as a user installs it (acceptance tests, after buildCli()).
+ */
+export type Build = 'sources' | 'dist';
+
+function commandLine(build: Build, args: readonly string[]): string[] {
+  return build === 'dist' ? ['dist/cli/main.js', ...args] : ['--import', 'tsx', 'cli/main.ts', ...args];
+}
+
 export interface CommandResult {
   readonly code: number | null;
   readonly stdout: string;
   readonly stderr: string;
 }
 
-/** Runs `node dist/cli/main.js <args…>` to its end, as a user's shell would. */
-export async function omnibase(args: string[], env: Record<string, string | undefined>): Promise<CommandResult> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', ...args], { cwd: packageDir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/** Runs `omnibase <args…>` to its end, as a user's shell would (from dist/ unless told otherwise). */
+export async function omnibase(args: string[], env: Record<string, string | undefined>, build: Build = 'dist'): Promise<CommandResult> {
+  const child = spawn(process.execPath, commandLine(build, args), { cwd: packageDir, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -38,51 +48,83 @@ export async function omnibase(args: string[], env: Record<string, string | unde
   return { code, stdout, stderr };
 }
 
-export interface ServerProcess {
+/** A running `omnibase` process, usually `serve`. */
+export interface OmnibaseProcess {
   readonly child: ChildProcess;
-  /** The GraphQL URL the server logged when it started listening. */
-  readonly url: string;
-  output(): string;
-  /** SIGTERM, then the exit code. */
-  stop(): Promise<number | null>;
+  /** The GraphQL URL once the server logs that it listens; rejects if the process exits first. */
+  readonly listening: Promise<string>;
+  /** The exit code, or the signal that ended the process. */
+  readonly exited: Promise<number | NodeJS.Signals>;
+  /** Every JSON log line on stdout so far. */
+  logs(): Array<Record<string, any>>;
+  stdout(): string;
+  stderr(): string;
+  /** SIGTERM (unless it has ended already), then the exit code. */
+  stop(): Promise<number | NodeJS.Signals>;
 }
 
-/** Starts `omnibase serve` from dist/ and resolves once it logs that it listens. */
-export async function startServer(args: string[], env: Record<string, string | undefined>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['dist/cli/main.js', 'serve', ...args], {
+const children = new Set<ChildProcess>();
+
+/**
+ * Starts `omnibase <args…>` as its own process with `env` over the test's own (logging at info, so the
+ * listening line is there to wait for). The one way tests start a server process; killChildren() ends them.
+ */
+export function startOmnibase(args: string[], env: Record<string, string | undefined>, build: Build = 'sources'): OmnibaseProcess {
+  const child = spawn(process.execPath, commandLine(build, args), {
     cwd: packageDir,
     env: childEnv({ OMNIBASE_LOG_LEVEL: 'info', ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not listen within 90 s\n${output}`)), 90_000);
+  children.add(child);
+  const logs: Array<Record<string, any>> = [];
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const listening = new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`omnibase ${args.join(' ')} did not listen within 90 s\n${stdout}${stderr}`)), 90_000);
     createInterface({ input: child.stdout! }).on('line', (line) => {
-      output += `${line}\n`;
+      stdout += `${line}\n`;
+      let entry: Record<string, any>;
       try {
-        const entry = JSON.parse(line) as { msg?: unknown; url?: unknown };
-        if (typeof entry.msg === 'string' && entry.msg.includes('registry listening') && typeof entry.url === 'string') {
-          clearTimeout(timer);
-          resolve(entry.url);
-        }
+        entry = JSON.parse(line);
       } catch {
-        // Not a log line; kept in the output for the failure message.
+        return; // Not a log line; kept in stdout for the failure message.
+      }
+      logs.push(entry);
+      if (typeof entry.msg === 'string' && entry.msg.includes('registry listening') && typeof entry.url === 'string') {
+        clearTimeout(timer);
+        resolve(entry.url);
       }
     });
     void exited.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited (${code}) before listening\n${output}`));
+      reject(new Error(`omnibase ${args.join(' ')} exited (${code}) before listening\n${stdout}${stderr}`));
     });
   });
+  listening.catch(() => {}); // Tests that expect an early exit never await it.
   return {
     child,
-    url,
-    output: () => output,
+    listening,
+    exited,
+    logs: () => logs,
+    stdout: () => stdout,
+    stderr: () => stderr,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
+}
+
+/** Kills (SIGKILL) whatever startOmnibase started and is still running; for afterEach/afterAll. */
+export async function killChildren(): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exit = once(child, 'exit');
+      child.kill('SIGKILL');
+      await exit;
+    }
+  }
+  children.clear();
 }

@@ -1,93 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { createServer } from 'node:net';
-import { createInterface } from 'node:readline';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../cli/exit-codes.js';
 import { testEngine } from '../support/database.js';
 import { findLocalToken } from '../../src/auth/local-credential.js';
-import { cli, cliDatabase, packageDir, setEnv, tempDir, type CliDatabase, type CliResult } from './helpers.js';
+import { freePort, within } from '../ops/support.js';
+import { cli, cliDatabase, setEnv, tempDir, type CliDatabase, type CliResult } from './helpers.js';
+import { killChildren, startOmnibase } from './processes.js';
 
-interface ServeProcess {
-  readonly child: ChildProcess;
-  /** Resolves with the GraphQL URL once the server logs that it listens; rejects if it exits first. */
-  readonly listening: Promise<string>;
-  /** Resolves with the exit code (or the signal that ended it). */
-  readonly exited: Promise<number | NodeJS.Signals>;
-  stdout(): string;
-  stderr(): string;
-}
-
-const children = new Set<ChildProcess>();
-
-/** Runs `omnibase serve …` (or any command) as its own process, from the sources, via tsx. */
-function startCli(args: string[], env: Record<string, string | undefined>): ServeProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, OMNIBASE_LOG_LEVEL: 'info' };
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[key];
-    else childEnv[key] = value;
-  }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: packageDir,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
-    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
-  );
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not listen within 60 s\n${stdout}${stderr}`)), 60_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      stdout += `${line}\n`;
-      const entry = parseJson(line);
-      if (typeof entry?.msg === 'string' && entry.msg.includes('registry listening') && typeof entry.url === 'string') {
-        clearTimeout(timer);
-        resolve(entry.url);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}) before listening\n${stdout}${stderr}`));
-    });
-  });
-  listening.catch(() => {}); // Tests that expect an early exit never await it.
-  return { child, listening, exited, stdout: () => stdout, stderr: () => stderr };
-}
-
-function parseJson(line: string): Record<string, unknown> | undefined {
-  try {
-    return JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-afterEach(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exit = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exit;
-    }
-  }
-  children.clear();
-});
+afterEach(killChildren);
 
 /** Sends with the local credential the server wrote, when `configDir` holds one. */
 async function graphql(url: string, query: string, variables?: Record<string, unknown>, configDir?: string): Promise<any> {
@@ -126,7 +46,7 @@ describe('omnibase serve (subprocess)', () => {
 
   it('serves GraphQL and GraphiQL, keeps the data, and exits 0 on SIGTERM', async () => {
     // PGlite migrates at start; PostgreSQL needs --migrate on a fresh database.
-    const first = startCli(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], env);
+    const first = startOmnibase(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], env);
     const url = await first.listening;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/graphql$/);
     expect(url).not.toMatch(/:0\//);
@@ -155,7 +75,7 @@ describe('omnibase serve (subprocess)', () => {
     expect(first.stderr()).toBe('');
 
     // Started again on the same, now migrated database (no --migrate needed on PostgreSQL): the data is there.
-    const second = startCli(['serve', '--port', '0'], env);
+    const second = startOmnibase(['serve', '--port', '0'], env);
     const again = await second.listening;
     // PGlite checks its migrations at every start; PostgreSQL without --migrate only verifies none is pending.
     if (testEngine === 'pglite') expect(second.stdout()).toContain('"msg":"database up to date"');
@@ -170,7 +90,7 @@ describe('omnibase serve (subprocess)', () => {
     async () => {
       const unmigrated = await cliDatabase();
       try {
-        const serve = startCli(['serve', '--port', '0'], unmigrated.env);
+        const serve = startOmnibase(['serve', '--port', '0'], unmigrated.env);
         expect(await within(serve.exited, 30_000, 'refusal')).toBe(ExitCode.Unexpected);
         expect(serve.stderr()).toMatch(/^PostgreSQL at 127\.0\.0\.1:5432\/\w+ has \d+ migration\(s\) not applied \(\d{14}_init/);
         expect(serve.stderr()).toContain('run `omnibase db migrate` or start with --migrate');
@@ -182,7 +102,7 @@ describe('omnibase serve (subprocess)', () => {
   );
 
   it('rejects a DATABASE_URL that is not postgresql:// with exit 2 and one clean line', async () => {
-    const serve = startCli(['serve', '--port', '0'], { DATABASE_URL: 'mysql://x', OMNIBASE_DATA_DIR: undefined });
+    const serve = startOmnibase(['serve', '--port', '0'], { DATABASE_URL: 'mysql://x', OMNIBASE_DATA_DIR: undefined });
     expect(await within(serve.exited, 30_000, 'refusal')).toBe(ExitCode.InvalidInput);
     expect(serve.stderr()).toBe(
       'error: DATABASE_URL must be a postgresql:// URL; unset it to use the embedded database (got "mysql:…")\n',
@@ -190,15 +110,6 @@ describe('omnibase serve (subprocess)', () => {
     expect(serve.stdout()).toBe('');
   });
 });
-
-/** A port nothing listens on right now. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('omnibase serve (in-process)', () => {
   let database: CliDatabase;

@@ -4,7 +4,8 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testEngine } from '../support/database.js';
 import { metadata } from '../support/registry.js';
-import { graphqlClient, httpRequest, killChildren, packageDir, PostgresInstance, postgresBinDir, sleep, startOmnibase, tempDir, within, type HttpResult } from './support.js';
+import { killChildren, startOmnibase } from '../cli/processes.js';
+import { graphqlClient, httpRequest, packageDir, PostgresInstance, postgresBinDir, sleep, tempDir, within, type HttpResult } from './support.js';
 
 const binDir = postgresBinDir();
 const REGISTER = 'mutation($m: JSON!) { register(metadata: $m) { registered uuid } }';

@@ -14,7 +14,8 @@ import { columnsOf, declarationRowsOf } from '../../src/resolvers/component-row.
 import { updateComponent } from '../../src/resolvers/update.js';
 import { freshTarget, testEngine, type TestDatabase } from '../support/database.js';
 import { metadata } from '../support/registry.js';
-import { killChildren, packageDir, postgresBinDir, startOmnibase, tempDir, within } from './support.js';
+import { killChildren, startOmnibase } from '../cli/processes.js';
+import { packageDir, postgresBinDir, tempDir, within } from './support.js';
 
 const scriptsDir = join(packageDir, 'runbooks', 'scripts');
 const runbooksDir = join(packageDir, 'runbooks');

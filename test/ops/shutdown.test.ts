@@ -7,7 +7,8 @@ import { cli, cliDatabase, setEnv, type CliDatabase } from '../cli/helpers.js';
 import { migratedDatabase, testEngine, type MigratedDatabase } from '../support/database.js';
 import { metadata } from '../support/registry.js';
 import { heldRequest } from './held-request.js';
-import { authorization, graphqlClient, httpRequest, killChildren, sleep, startOmnibase, tempDir, within, type HttpResult } from './support.js';
+import { killChildren, startOmnibase } from '../cli/processes.js';
+import { authorization, graphqlClient, httpRequest, sleep, tempDir, within, type HttpResult } from './support.js';
 
 const READ = { query: '{ search(first: 5) { totalCount edges { node { name version } } } }' };
 

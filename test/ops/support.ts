@@ -1,12 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { findLocalToken } from '../../src/auth/local-credential.js';
 import { packageDir } from '../cli/helpers.js';
 
@@ -40,72 +38,6 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-export interface ServeProcess {
-  readonly child: ChildProcess;
-  /** The GraphQL URL once the server logs that it listens; rejects if it exits first. */
-  readonly listening: Promise<string>;
-  /** The exit code, or the signal that ended the process. */
-  readonly exited: Promise<number | NodeJS.Signals>;
-  /** Every JSON log line so far. */
-  logs(): Array<Record<string, any>>;
-  stderr(): string;
-}
-
-const children = new Set<ChildProcess>();
-
-/** Runs `omnibase <args>` from the sources (via tsx) as its own process, with `env` over the test's own. */
-export function startOmnibase(args: string[], env: Record<string, string | undefined>): ServeProcess {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, OMNIBASE_LOG_LEVEL: 'info' };
-  for (const [key, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[key];
-    else childEnv[key] = value;
-  }
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', ...args], {
-    cwd: packageDir,
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(child);
-  const logs: Array<Record<string, any>> = [];
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | NodeJS.Signals>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
-  const listening = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not listen within 90 s\n${stderr}`)), 90_000);
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      let entry: Record<string, any>;
-      try {
-        entry = JSON.parse(line);
-      } catch {
-        return;
-      }
-      logs.push(entry);
-      if (typeof entry.msg === 'string' && entry.msg.includes('registry listening')) {
-        clearTimeout(timer);
-        resolve(entry.url);
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}) before listening\n${JSON.stringify(logs)}\n${stderr}`));
-    });
-  });
-  listening.catch(() => {});
-  return { child, listening, exited, logs: () => logs, stderr: () => stderr };
-}
-
-/** Kills whatever startOmnibase started and is still running. */
-export async function killChildren(): Promise<void> {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exit = once(child, 'exit');
-      child.kill('SIGKILL');
-      await exit;
-    }
-  }
-  children.clear();
-}
 
 export interface HttpResult {
   readonly status: number;
