@@ -1,7 +1,9 @@
 import { validateMetadata } from '../metadata/validate.js';
 import type { Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
-import { commitWrites } from './write.js';
+import { dependencyOrder } from './dependency-order.js';
+import { BadUserInputError, DependencyCycleError } from './errors.js';
+import { atIndex, commitWrites, refusedIndex } from './write.js';
 
 export interface RegisterResult {
   /** False when this exact document was already registered under its uuid: registering is idempotent. */
@@ -16,4 +18,51 @@ export interface RegisterResult {
 export async function registerComponent(ctx: RegistryContext, metadata: unknown): Promise<RegisterResult> {
   const [committed] = await commitWrites(ctx, [{ kind: 'REGISTERED', document: validateMetadata(metadata) }]);
   return { registered: committed!.status === 'registered', component: committed!.component };
+}
+
+/** The most documents one registerMany takes; a larger import is sent in several. */
+export const MAX_BATCH = 1_000;
+
+export interface RegisterManyResult {
+  /** One per document, in the order given. */
+  readonly results: RegisterResult[];
+  readonly registered: number;
+  readonly unchanged: number;
+}
+
+/**
+ * Registers a batch of documents in one transaction, all or nothing, in dependency order within the batch
+ * (what a document depends on is registered, and appears in the change feed, before it). A refusal names
+ * the document by its position in `metadata`.
+ */
+export async function registerComponents(ctx: RegistryContext, metadata: readonly unknown[]): Promise<RegisterManyResult> {
+  if (metadata.length === 0) throw new BadUserInputError('metadata must hold at least one document', 'metadata');
+  if (metadata.length > MAX_BATCH) {
+    throw new BadUserInputError(`metadata holds ${metadata.length} documents; at most ${MAX_BATCH} go in one registerMany`, 'metadata');
+  }
+  const documents = metadata.map((document, index) => {
+    try {
+      return validateMetadata(document);
+    } catch (error) {
+      throw atIndex(error as Error, index);
+    }
+  });
+  const order = dependencyOrder(documents);
+  let committed;
+  try {
+    committed = await commitWrites(ctx, order.map((index) => ({ kind: 'REGISTERED', document: documents[index]! })));
+  } catch (error) {
+    const position = refusedIndex(error);
+    if (position !== undefined) throw atIndex(error as Error, order[position]!);
+    if (error instanceof DependencyCycleError) {
+      throw atIndex(error, documents.findIndex((document) => error.cycle.includes(document.uuid)));
+    }
+    throw error;
+  }
+  const results: RegisterResult[] = new Array(documents.length);
+  committed.forEach((write, position) => {
+    results[order[position]!] = { registered: write.status === 'registered', component: write.component };
+  });
+  const registered = results.filter((result) => result.registered).length;
+  return { results, registered, unchanged: results.length - registered };
 }

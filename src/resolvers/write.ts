@@ -41,12 +41,18 @@ export class RevisionMovedError extends Error {
   }
 }
 
-/** Which item of a batch a refusal is about: `extensions.index`, and the message names it. */
-export function atIndex<E extends Error>(error: E, index: number, batchSize: number): E {
-  if (batchSize > 1) {
-    (error as E & { index?: number }).index = index;
-    error.message = `metadata[${index}]: ${error.message}`;
-  }
+// Which of the writes given to commitWrites a refusal was about.
+const refusedWrite = new WeakMap<Error, number>();
+
+/** The position, among the writes given to commitWrites, of the write a refusal is about. */
+export function refusedIndex(error: unknown): number | undefined {
+  return error instanceof Error ? refusedWrite.get(error) : undefined;
+}
+
+/** Names the document of a batch a refusal is about: `extensions.index`, and the message starts with it. */
+export function atIndex<E extends Error>(error: E, index: number): E {
+  (error as E & { index?: number }).index = index;
+  error.message = `metadata[${index}]: ${error.message}`;
   return error;
 }
 
@@ -124,7 +130,9 @@ function refusal(error: unknown, writes: readonly PlannedWrite[]): unknown {
   const message = facts.sameUuid
     ? `uuid ${document.uuid} is already registered (${existing}, revision ${facts.revision as number}) with a different document; use update to change it`
     : `${document.name}@${document.version} is already registered under uuid ${facts.uuid as string}; a new document needs a new version`;
-  return atIndex(new AlreadyExistsError(message, facts.uuid as string), facts.index, writes.length);
+  const refused = new AlreadyExistsError(message, facts.uuid as string);
+  refusedWrite.set(refused, facts.index);
+  return refused;
 }
 
 /** The entries a cycle created by these writes must pass through (see assertNoCycleThrough). */

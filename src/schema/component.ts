@@ -1,7 +1,7 @@
 import { ChangeKind, ComponentType, Lifecycle } from '../generated/prisma/enums.js';
 import { historiesOf } from '../resolvers/batch.js';
 import { lookupComponent } from '../resolvers/lookup.js';
-import { registerComponent } from '../resolvers/register.js';
+import { MAX_BATCH, registerComponent, registerComponents } from '../resolvers/register.js';
 import { updateComponent } from '../resolvers/update.js';
 import { builder } from './builder.js';
 import { requires } from './capabilities.js';
@@ -99,6 +99,30 @@ builder.mutationField('register', (t) =>
     description: 'Registers one component version from its metadata document (YAML parsed to JSON).',
     args: { metadata: t.arg({ type: 'JSON', required: true }) },
     resolve: (_root, args, ctx) => registerComponent(ctx, args.metadata),
+  }),
+);
+
+const RegisterManyPayload = builder
+  .objectRef<{ results: Array<{ registered: boolean; component: { uuid: string } }>; registered: number; unchanged: number }>(
+    'RegisterManyPayload',
+  )
+  .implement({
+    fields: (t) => ({
+      results: t.field({ type: [RegisterPayload], description: 'One per document, in the order given.', resolve: (payload) => payload.results }),
+      registered: t.exposeInt('registered', { description: 'How many documents were new.' }),
+      unchanged: t.exposeInt('unchanged', { description: 'How many were already registered exactly as given.' }),
+    }),
+  });
+
+builder.mutationField('registerMany', (t) =>
+  t.field({
+    ...requires('REGISTRY_WRITE'),
+    type: RegisterManyPayload,
+    description:
+      `Registers up to ${MAX_BATCH.toLocaleString('en')} component versions in one transaction, all or nothing, each ` +
+      'after what it depends on within the batch. A refusal names the document by its position: `extensions.index`.',
+    args: { metadata: t.arg({ type: ['JSON'], required: true }) },
+    resolve: (_root, args, ctx) => registerComponents(ctx, args.metadata),
   }),
 );
 

@@ -60,11 +60,14 @@ function withCode(error: GraphQLError, message: string, extensions: Record<strin
  */
 export function toClientError(error: GraphQLError, requestId: string, logger: Logger): GraphQLError {
   const original = rootCause(error);
+  // A refusal of one document of a batch names it by its position (src/resolvers/write.ts, atIndex).
+  const index = (original as { index?: unknown } | undefined)?.index;
+  const item = typeof index === 'number' ? { index } : {};
   if (original instanceof MetadataValidationError) {
-    return withCode(error, original.message, { code: 'METADATA_VALIDATION_ERROR', errors: original.problems });
+    return withCode(error, original.message, { code: 'METADATA_VALIDATION_ERROR', errors: original.problems, ...item });
   }
   if (original instanceof RegistryError) {
-    return withCode(error, original.message, { code: original.code, ...original.details() });
+    return withCode(error, original.message, { code: original.code, ...original.details(), ...item });
   }
   if (!original) {
     // Parse, validation and argument errors from graphql-js name what the client sent wrong.

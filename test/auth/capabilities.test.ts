@@ -21,6 +21,11 @@ const OPERATIONS: Record<string, { capability: Capability; query: string; variab
   'Query.changes': { capability: 'REGISTRY_READ', query: '{ changes(first: 1) { edges { cursor } } }' },
   'Query.dependencyGraph': { capability: 'REGISTRY_READ', query: 'query($u: UUID!) { dependencyGraph(root: $u) { isDag } }', variables: (u) => ({ u }) },
   'Mutation.register': { capability: 'REGISTRY_WRITE', query: REGISTER, variables: () => ({ metadata: metadata({ name: `n-${Math.random().toString(36).slice(2)}` }) }) },
+  'Mutation.registerMany': {
+    capability: 'REGISTRY_WRITE',
+    query: 'mutation($m: [JSON!]!) { registerMany(metadata: $m) { registered } }',
+    variables: () => ({ m: [metadata({ name: `n-${Math.random().toString(36).slice(2)}` })] }),
+  },
   'Mutation.update': {
     capability: 'REGISTRY_WRITE',
     query: 'mutation($u: UUID!) { update(uuid: $u, patch: { description: "patched" }) { revision } }',

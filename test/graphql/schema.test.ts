@@ -11,6 +11,6 @@ describe('schema.graphql', () => {
   it('is valid SDL on its own', () => {
     const schema = buildSchema(readFileSync(schemaFile, 'utf8'));
     expect(Object.keys(schema.getQueryType()!.getFields())).toEqual(['component', 'search', 'changes', 'dependencyGraph']);
-    expect(Object.keys(schema.getMutationType()!.getFields())).toEqual(['register', 'update']);
+    expect(Object.keys(schema.getMutationType()!.getFields())).toEqual(['register', 'registerMany', 'update']);
   });
 });
