@@ -5,13 +5,24 @@ import { Prisma, type Component, type ComponentType, type Lifecycle } from '../g
 export type { Component };
 
 /**
- * A component read without its document, which most of a large graph's readers never look at. It still
- * has the shape of a component so it can stand for one; its `document` is NO_DOCUMENT.
+ * A component as a graph walk reads it: never its document, which most readers of a large graph never look
+ * at, and in a thin read (when the caller shows no more of a node) only uuid, name, version and lifecycle,
+ * the rest null.
  */
-export type ComponentSummary = Component;
-
-/** The document of a summary: empty and frozen, so nothing can mistake it for the real one and change it. */
-export const NO_DOCUMENT = Object.freeze({});
+export interface ComponentSummary {
+  readonly uuid: string;
+  readonly name: string;
+  readonly version: string;
+  readonly lifecycle: Lifecycle;
+  readonly versionKey: string | null;
+  readonly type: ComponentType | null;
+  readonly description: string | null;
+  readonly owner: string | null;
+  readonly tags: string[] | null;
+  readonly revision: number | null;
+  readonly createdAt: Date | null;
+  readonly updatedAt: Date | null;
+}
 
 // Column names as the generated client spells them, so raw rows and client rows have one shape.
 export const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version, version_key AS "versionKey",

@@ -1,5 +1,5 @@
 import type { Prisma } from '../generated/prisma/client.js';
-import { NO_DOCUMENT, type ComponentSummary } from './component-row.js';
+import type { ComponentSummary } from './component-row.js';
 import { InvalidVersionSpecError } from './errors.js';
 import { resolveRange, type Candidate } from './ranges.js';
 
@@ -54,8 +54,12 @@ export interface Level {
   readonly names: ReadonlySet<string>;
 }
 
-type LevelRow = Omit<Declaration, 'from'> &
-  Omit<ComponentSummary, 'uuid' | 'name' | 'document'> & { declared: boolean; from: number | null; byName: boolean | null };
+// A declaration's row leaves the candidate columns null, and a candidate's the declaration's.
+type LevelRow = Omit<Declaration, 'from'> & { [K in keyof Omit<ComponentSummary, 'uuid' | 'name'>]: ComponentSummary[K] | null } & {
+  declared: boolean;
+  from: number | null;
+  byName: boolean | null;
+};
 
 /**
  * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true,
@@ -96,7 +100,7 @@ export async function levelFrom(db: SqlReader, uuids: readonly string[], summari
     } else {
       if (row.byName) names.add(row.name!);
       const { uuid, name, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt } = row;
-      candidates.push({ uuid: uuid!, name: name!, version, versionKey, type, lifecycle, description, owner, tags, revision, createdAt, updatedAt, document: NO_DOCUMENT });
+      candidates.push({ uuid: uuid!, name: name!, version: version!, versionKey, type, lifecycle: lifecycle!, description, owner, tags, revision, createdAt, updatedAt });
     }
   }
   // In frontier order, then as each component lists them: sorted here on integers, cheaper than in SQL.
@@ -125,9 +129,7 @@ export async function declarationsTowards(db: SqlReader, uuids: readonly string[
 /** The summaries of these components, in no particular order. */
 export async function summariesOf(db: SqlReader, uuids: readonly string[]): Promise<ComponentSummary[]> {
   if (uuids.length === 0) return [];
-  const rows = await db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
-  for (const row of rows) (row as { document: unknown }).document = NO_DOCUMENT;
-  return rows;
+  return db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
 }
 
 /**

@@ -1,7 +1,7 @@
-import { Kind, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
+import { Kind, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { ComponentMetadata } from '../metadata/validate.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
-import type { Component } from '../resolvers/component-row.js';
+import type { Component, ComponentSummary } from '../resolvers/component-row.js';
 import { dependencyGraph, type DependencyGraph, type GraphBounds, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
 import type { GraphQLContext } from '../server/context.js';
 import { builder } from './builder.js';
@@ -42,24 +42,43 @@ function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   return names;
 }
 
-// Component fields that read the stored document, and what a walk reads of every node anyway (with the
-// graph's own fields): the selection under dependencyGraph decides once how much of each node to read.
-const DOCUMENT_FIELDS = ['metadata', 'dependencies'];
+// What a walk reads of every node anyway, with the graph's own fields: selecting nothing else, a walk reads
+// thin summaries.
 const THIN_FIELDS = new Set(['__typename', 'uuid', 'name', 'version', 'lifecycle', 'root', 'nodes', 'component', 'depth',
   'edges', 'from', 'to', 'versionSpec', 'unresolved', 'cycles', 'isDag', 'truncated']);
+/**
+ * The Component fields a summary answers as a whole row would (src/resolvers/component-row.ts). Any other
+ * Component field selected under dependencyGraph, one added later included, makes the graph read whole rows.
+ */
+export const SUMMARY_FIELDS = new Set(['__typename', 'uuid', 'name', 'version', 'lifecycle', 'type', 'description', 'owner',
+  'tags', 'revision', 'createdAt', 'updatedAt']);
+
+interface GraphView {
+  readonly graph: DependencyGraph;
+  /** Each node's component, in node order, as the Component type serves it. */
+  readonly components: readonly Component[];
+}
+
+/**
+ * A summary served as a Component: only ever for a selection of SUMMARY_FIELDS, which a full summary holds.
+ * Its document is an empty object that no selected field reads.
+ */
+const summaryView = (summary: ComponentSummary) => ({ ...summary, document: {} }) as Component;
 
 /**
  * The graph with every node's component as the query needs it: what the walk read (only uuid, name,
  * version and lifecycle when nothing more is selected), or whole rows, read in one statement, when the
- * query selects a document.
+ * query selects any Component field a summary does not hold.
  */
-async function graphFor(ctx: GraphQLContext, root: string, bounds: GraphBounds, info: GraphQLResolveInfo): Promise<DependencyGraph> {
+async function graphFor(ctx: GraphQLContext, root: string, bounds: GraphBounds, info: GraphQLResolveInfo): Promise<GraphView> {
   const names = selectedFieldNames(info);
   const graph = await dependencyGraph(ctx, root, { ...bounds, summaries: [...names].some((name) => !THIN_FIELDS.has(name)) });
-  if (!DOCUMENT_FIELDS.some((field) => names.has(field))) return graph;
+  const componentFields = Object.keys((info.schema.getType('Component') as GraphQLObjectType).getFields());
+  if (!componentFields.some((field) => names.has(field) && !SUMMARY_FIELDS.has(field))) {
+    return { graph, components: graph.nodes.map((node) => summaryView(node.summary)) };
+  }
   const rows = await componentsByUuid(ctx, graph.nodes.map((node) => node.uuid));
-  const nodes = graph.nodes.map((node, index) => ({ ...node, summary: rows[index] ?? node.summary }));
-  return { ...graph, root: nodes[0]!, nodes };
+  return { graph, components: rows.map((row, index) => row ?? summaryView(graph.nodes[index]!.summary)) };
 }
 
 const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
@@ -100,9 +119,9 @@ builder.objectField(ComponentRef, 'dependents', (t) =>
   }),
 );
 
-const GraphNodeRef = builder.objectRef<GraphNode>('GraphNode').implement({
+const GraphNodeRef = builder.objectRef<GraphNode & { component: Component }>('GraphNode').implement({
   fields: (t) => ({
-    component: t.field({ type: ComponentRef, resolve: (node) => node.summary }),
+    component: t.field({ type: ComponentRef, resolve: (node) => node.component }),
     depth: t.exposeInt('depth', { description: 'Levels from the root, which is at 0.' }),
   }),
 });
@@ -126,21 +145,21 @@ const UnresolvedDependencyRef = builder.objectRef<UnresolvedDependency>('Unresol
   }),
 });
 
-const DependencyGraphRef = builder.objectRef<DependencyGraph>('DependencyGraph').implement({
+const DependencyGraphRef = builder.objectRef<GraphView>('DependencyGraph').implement({
   fields: (t) => ({
-    root: t.field({ type: ComponentRef, resolve: (graph) => graph.root.summary }),
-    nodes: t.field({ type: [GraphNodeRef], resolve: (graph) => graph.nodes }),
-    edges: t.field({ type: [GraphEdgeRef], resolve: (graph) => graph.edges }),
-    unresolved: t.field({ type: [UnresolvedDependencyRef], resolve: (graph) => graph.unresolved }),
+    root: t.field({ type: ComponentRef, resolve: ({ components }) => components[0]! }),
+    nodes: t.field({ type: [GraphNodeRef], resolve: ({ graph, components }) => graph.nodes.map((node, index) => ({ ...node, component: components[index]! })) }),
+    edges: t.field({ type: [GraphEdgeRef], resolve: ({ graph }) => graph.edges }),
+    unresolved: t.field({ type: [UnresolvedDependencyRef], resolve: ({ graph }) => graph.unresolved }),
     cycles: t.field({
       type: t.listRef(t.listRef('UUID')),
       description: 'Each cycle met, as a closed path of uuids (the first repeated last).',
-      resolve: (graph) => graph.cycles,
+      resolve: ({ graph }) => graph.cycles,
     }),
-    isDag: t.boolean({ resolve: (graph) => graph.cycles.length === 0 }),
+    isDag: t.boolean({ resolve: ({ graph }) => graph.cycles.length === 0 }),
     truncated: t.boolean({
       description: 'True when maxDepth, maxNodes or the server caps stopped the walk before its end.',
-      resolve: (graph) => graph.truncated,
+      resolve: ({ graph }) => graph.truncated,
     }),
   }),
 });
