@@ -3,7 +3,7 @@ import type { Plugin } from 'graphql-yoga';
 import { LRUCache } from 'lru-cache';
 import type { Database } from '../db/database.js';
 import type { DatabaseTarget } from '../db/target.js';
-import type { GraphQLContext } from '../server/context.js';
+import type { Principal } from '../auth/principal.js';
 import { databaseWriteHead, postgresWriteHead, type WriteHead } from './write-head.js';
 
 /** Answers larger than this (roughly, in characters of JSON) are not kept: a whole large graph would crowd out thousands of lookups. */
@@ -26,9 +26,12 @@ export function cacheEntriesFromEnv(env: NodeJS.ProcessEnv = process.env): numbe
   return Number(setting);
 }
 
+/** All the cache needs of a request's context: who asks, since answers are kept per principal. */
+export type CacheContext = Readonly<{ principal?: Principal }>;
+
 export interface ResponseCache {
   /** The Yoga plugin; it belongs after authentication and before execution. */
-  readonly plugin: Plugin<GraphQLContext>;
+  readonly plugin: Plugin<CacheContext>;
   /** Hits and misses since start, for registry_cache_hit_ratio. */
   stats(): { hits: number; misses: number; entries: number };
   close(): Promise<void>;
@@ -99,7 +102,7 @@ export function createResponseCache({ head, maxEntries = DEFAULT_CACHE_ENTRIES, 
     return text;
   };
 
-  const plugin: Plugin<GraphQLContext> = {
+  const plugin: Plugin<CacheContext> = {
     async onExecute({ args, setResultAndStopExecution }) {
       const operation = getOperationAST(args.document, args.operationName)?.operation;
       const principal = args.contextValue.principal;

@@ -6,7 +6,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin, { AuthScopeFailureType, type AuthFailure } from '@pothos/plugin-scope-auth';
 import { CapabilityError } from '../auth/errors.js';
 import { isCapability, type Capability } from '../auth/principal.js';
-import type { GraphQLContext } from '../server/context.js';
+import type { GraphQLContext } from './context.js';
 import type PrismaTypes from '../generated/pothos-types.js';
 import { getDatamodel } from '../generated/pothos-types.js';
 

@@ -3,7 +3,7 @@ import type { ComponentMetadata } from '../metadata/validate.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
 import type { Component, ComponentSummary } from '../resolvers/component-row.js';
 import { dependencyGraph, type DependencyGraph, type GraphBounds, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
-import type { GraphQLContext } from '../server/context.js';
+import type { GraphQLContext } from './context.js';
 import { builder } from './builder.js';
 import { requires } from './capabilities.js';
 import { ComponentRef } from './component.js';

@@ -12,7 +12,7 @@ import { schema } from '../schema/index.js';
 import { useHealthAndMetrics } from '../observability/health.js';
 import { createRegistryMetrics, type RegistryMetrics } from '../observability/metrics.js';
 import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.js';
-import type { GraphQLContext } from './context.js';
+import type { GraphQLContext } from '../schema/context.js';
 import { useAuthentication, principalOf } from './authentication.js';
 import { graphiqlOptions, useGraphiQLAssets } from './graphiql.js';
 import { introspectionFromEnv, useBodyLimit, useOperationLimits } from './limits.js';
