@@ -2,6 +2,7 @@ import { usePrometheus } from '@envelop/prometheus';
 import type { Plugin } from 'graphql-yoga';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Database } from '../db/database.js';
+import type { WriteTiming } from '../resolvers/write.js';
 
 /** Latency buckets in ms, from a cached lookup to a whole 100k-node graph. */
 const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
@@ -16,6 +17,8 @@ export interface RegistryMetrics {
   observe(operation: string, outcome: string, durationMs: number): void;
   /** Records one lookup of the response cache (src/cache), for registry_cache_hit_ratio. */
   recordCacheLookup(hit: boolean): void;
+  /** Records where one commit's time went (src/resolvers/write.ts), for registry_write_phase_ms. */
+  recordWrite(timing: WriteTiming): void;
 }
 
 /**
@@ -79,6 +82,17 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
     },
   });
 
+  const writePhases = new Histogram({
+    name: 'registry_write_phase_ms',
+    help:
+      'Where commits spend their time, in milliseconds: total (asking for a write connection to having the answer), ' +
+      'database (the statement inside the database), lock_wait (the part of it waiting for the write-order lock); ' +
+      'by path: statement (committed as it returned) or transaction (held open for a cycle check).',
+    labelNames: ['phase', 'path'],
+    buckets: [0.25, 0.5, ...LATENCY_BUCKETS_MS],
+    registers: [registry],
+  });
+
   const graphqlPlugin = usePrometheus({
     registry,
     // Operation names and error paths are whatever clients send: as labels they would let any client grow
@@ -101,6 +115,11 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
     recordCacheLookup(hit) {
       if (hit) cache.hits += 1;
       else cache.misses += 1;
+    },
+    recordWrite({ totalMs, databaseMs, lockWaitMs, path }) {
+      writePhases.observe({ phase: 'total', path }, totalMs);
+      writePhases.observe({ phase: 'database', path }, databaseMs);
+      writePhases.observe({ phase: 'lock_wait', path }, lockWaitMs);
     },
     observe(operation, outcome, durationMs) {
       operations.inc({ operation, outcome });

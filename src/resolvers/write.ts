@@ -57,7 +57,7 @@ export function atIndex<E extends Error>(error: E, index: number): E {
 }
 
 // The statement every write is (prisma/migrations/20261130000000_commit_writes).
-const COMMIT_SQL = 'SELECT registry_commit_writes($1::jsonb, $2::text, $3::boolean) AS results';
+const COMMIT_SQL = 'SELECT registry_commit_writes($1::jsonb, $2::text, $3::boolean) AS commit';
 
 const ALREADY_EXISTS = 'OB001';
 const REVISION_MOVED = 'OB002';
@@ -66,6 +66,24 @@ const CYCLE_CHECK_NEEDED = 'OB003';
 interface CommittedRow {
   readonly status: CommittedWrite['status'];
   readonly component: Omit<Component, 'createdAt' | 'updatedAt'> & { createdAt: string; updatedAt: string };
+}
+
+interface CommitAnswer {
+  readonly results: CommittedRow[];
+  readonly databaseMs: number;
+  readonly lockWaitMs: number;
+}
+
+/** Where one commit's time went, in milliseconds (registry_write_phase_ms). */
+export interface WriteTiming {
+  /** From asking for a connection to having the answer: waiting for a write connection, the statement, the commit, the network and the event loop. */
+  readonly totalMs: number;
+  /** The statement inside the database, lock wait included. */
+  readonly databaseMs: number;
+  /** Waiting for the write-order lock. */
+  readonly lockWaitMs: number;
+  /** `statement`: committed as it returned; `transaction`: held open for a cycle walk. */
+  readonly path: 'statement' | 'transaction';
 }
 
 const sameDependencies = (a: ComponentMetadata, b: ComponentMetadata) =>
@@ -167,10 +185,14 @@ const toComponent = ({ component }: CommittedRow): Component => ({
  */
 export async function commitWrites(ctx: RegistryContext, writes: readonly PlannedWrite[], tx?: SqlSession): Promise<CommittedWrite[]> {
   const params = [JSON.stringify(writes.map(itemOf)), ctx.actor];
-  const results = (rows: Array<{ results: CommittedRow[] }>) =>
-    rows[0]!.results.map((row) => ({ status: row.status, component: toComponent(row) }));
+  const started = performance.now();
+  const answer = (rows: Array<{ commit: CommitAnswer }>, path: WriteTiming['path']) => {
+    const { results, databaseMs, lockWaitMs } = rows[0]!.commit;
+    ctx.recordWrite?.({ totalMs: performance.now() - started, databaseMs, lockWaitMs, path });
+    return results.map((row) => ({ status: row.status, component: toComponent(row) }));
+  };
   const checked = async (session: SqlSession) => {
-    const committed = results(await session.query(COMMIT_SQL, [...params, true]));
+    const committed = answer(await session.query(COMMIT_SQL, [...params, true]), 'transaction');
     await assertNoCycleThrough(session, await cycleSources(session, writes));
     return committed;
   };
@@ -178,7 +200,7 @@ export async function commitWrites(ctx: RegistryContext, writes: readonly Planne
     if (tx) return await checked(tx);
     if (!needsWalk(writes)) {
       try {
-        return results(await ctx.db.writeStatement(COMMIT_SQL, [...params, false]));
+        return answer(await ctx.db.writeStatement(COMMIT_SQL, [...params, false]), 'statement');
       } catch (error) {
         // Something declares a dependency that could resolve to a written entry: only a walk can tell.
         if ((error as { code?: string }).code !== CYCLE_CHECK_NEEDED) throw error;

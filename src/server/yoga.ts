@@ -131,7 +131,14 @@ export function createRegistryYoga({
     ],
     context: ({ request }): GraphQLContext => {
       const principal = principalOf(request);
-      return { db, actor: actorOf(principal), requestId: requestIds.get(request) ?? randomUUID(), principal, authorizer };
+      return {
+        db,
+        actor: actorOf(principal),
+        recordWrite: metrics.recordWrite,
+        requestId: requestIds.get(request) ?? randomUUID(),
+        principal,
+        authorizer,
+      };
     },
   });
 }

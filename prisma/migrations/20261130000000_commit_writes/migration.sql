@@ -17,7 +17,9 @@
 --   OB001 the uuid, or the name and version, hold another document;
 --   OB002 the component is no longer at base_revision (or no longer exists);
 --   OB003 a guarded write needs the caller's cycle check.
--- Returns one JSON object per item, in order: { "status": "registered" | "unchanged" | "updated", "component" }.
+-- Returns { "results": one object per item, in order, { "status": "registered" | "unchanged" | "updated",
+-- "component" }; "databaseMs": the statement's time in the database; "lockWaitMs": the part spent waiting for
+-- the write-order lock }.
 CREATE FUNCTION "registry_commit_writes"(writes JSONB, acting TEXT, cycles_checked BOOLEAN)
 RETURNS JSONB
 LANGUAGE plpgsql
@@ -31,6 +33,9 @@ DECLARE
   written_rows components[] := ARRAY[]::components[];
   results JSONB := '[]'::JSONB;
   i INT;
+  started TIMESTAMPTZ := clock_timestamp();
+  locking TIMESTAMPTZ;
+  locked TIMESTAMPTZ;
 BEGIN
   FOR item IN SELECT value FROM jsonb_array_elements(writes) LOOP
     IF item->>'kind' = 'REGISTERED' THEN
@@ -87,7 +92,9 @@ BEGIN
   END LOOP;
 
   -- The write-order lock: change numbers become visible in commit order, and guarded writes see each other.
+  locking := clock_timestamp();
   PERFORM pg_advisory_xact_lock(1869442665);
+  locked := clock_timestamp();
 
   IF NOT cycles_checked THEN
     FOR i IN 1 .. n LOOP
@@ -113,6 +120,8 @@ BEGIN
       'tags', to_jsonb(written_rows[i].tags), 'document', written_rows[i].document, 'revision', written_rows[i].revision,
       'createdAt', written_rows[i].created_at, 'updatedAt', written_rows[i].updated_at));
   END LOOP;
-  RETURN results;
+  RETURN jsonb_build_object('results', results,
+    'databaseMs', extract(epoch FROM clock_timestamp() - started) * 1000,
+    'lockWaitMs', extract(epoch FROM locked - locking) * 1000);
 END;
 $$;
