@@ -68,7 +68,8 @@ export async function updateComponent(
   };
   for (let tries = 0; tries < OPTIMISTIC_ATTEMPTS; tries += 1) {
     try {
-      const current = await ctx.db.prisma.component.findUnique({ where: { uuid: key } });
+      // Read on a write connection: behind the readers' queue it would wait longer than it takes.
+      const [current] = await ctx.db.writeStatement<Component>(COMPONENT_ROW_SQL, [key]);
       return await attempt(current, async (write) => (await commitWrites(ctx, [write]))[0]!.component);
     } catch (error) {
       if (!(error instanceof RevisionMovedError)) throw error;
