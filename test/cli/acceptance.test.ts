@@ -97,8 +97,9 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
 
     // Every file of the cache (entries and counters), byte for byte.
     const snapshot = async () => {
-      const names = (await readdir(file('cache'))).sort();
-      return Promise.all(names.map(async (name) => [name, await readFile(join(file('cache'), name))] as const));
+      const entries = (await readdir(file('cache'), { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+      const paths = entries.map((entry) => join(entry.parentPath, entry.name)).sort();
+      return Promise.all(paths.map(async (path) => [path, await readFile(path)] as const));
     };
     const before = await snapshot();
     expect(before.length).toBeGreaterThan(0);

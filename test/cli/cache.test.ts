@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCached, searchCached } from '../../cli/cache/offline.js';
 import { describeAge } from '../../cli/cache/read-through.js';
-import { CACHE_FORMAT, cacheDir, cacheFileName, RegistryCache, type CachedComponentValue } from '../../cli/cache/store.js';
+import { CACHE_FORMAT, cacheDir, cacheFolderName, RegistryCache, type CachedComponentValue } from '../../cli/cache/store.js';
 import { InvalidVersionSpecError } from '../../src/resolvers/errors.js';
 import { tempDir } from './helpers.js';
 
 const URL = 'http://127.0.0.1:4000/graphql';
-const FILE = 'registry-cache-127.0.0.1-4000-graphql.json';
+const FOLDER = 'registry-cache-127.0.0.1-4000-graphql';
 
 function entry(fields: Partial<CachedComponentValue> & { uuid: string; name: string; version: string }): CachedComponentValue {
   return {
@@ -40,10 +40,10 @@ afterEach(async () => {
 });
 
 describe('RegistryCache', () => {
-  it('names its file after the endpoint and lives in OMNIBASE_CACHE_DIR, else the XDG cache dir', () => {
-    expect(cacheFileName(URL)).toBe(FILE);
-    expect(cacheFileName('https://registry.example.org/api/graphql/')).toBe('registry-cache-registry.example.org-443-api-graphql.json');
-    expect(cacheFileName('http://[::1]:4000/graphql')).toBe('registry-cache--1-4000-graphql.json');
+  it('names its folder after the endpoint and lives in OMNIBASE_CACHE_DIR, else the XDG cache dir', () => {
+    expect(cacheFolderName(URL)).toBe(FOLDER);
+    expect(cacheFolderName('https://registry.example.org/api/graphql/')).toBe('registry-cache-registry.example.org-443-api-graphql');
+    expect(cacheFolderName('http://[::1]:4000/graphql')).toBe('registry-cache--1-4000-graphql');
     expect(cacheDir({ OMNIBASE_CACHE_DIR: '/x/cache' })).toBe('/x/cache');
     expect(cacheDir({ XDG_CACHE_HOME: '/home/u/.cache' })).toBe('/home/u/.cache/omnibase');
     expect(cacheDir({})).toMatch(/\/\.cache\/omnibase$/);
@@ -63,39 +63,78 @@ describe('RegistryCache', () => {
     expect(await (await RegistryCache.open(dir, URL, warn)).stats()).toMatchObject({ entries: 0, hits: 0, cursor: null });
   });
 
-  it.each([
-    ['does not parse', '{"cache": [', /because it does not parse: /, 'corrupt'],
-    ['is not a keyv-file cache', '[1, 2, 3]', /because it is not a keyv-file cache; starting an empty cache$/, 'corrupt'],
-    ['is of another format', JSON.stringify({ cache: [['omnibase:meta:format', { value: { value: 99 } }], ['omnibase:component:a', { value: { value: {} } }]] }), /because it has cache format 99, this CLI uses 1;/, 'format-99'],
-    ['has no format marker', JSON.stringify({ cache: [['something', { value: 1 }]] }), /because it has cache format unknown, this CLI uses 1;/, 'format-unknown'],
-  ])('sets a file that %s aside with a warning and starts empty', async (_what, content, message, label) => {
-    await writeFile(join(dir, FILE), content);
+  it('keeps one file per entry, named after its key, and finds a name\'s versions from the listing', async () => {
     const cache = await RegistryCache.open(dir, URL, warn);
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(new RegExp(`^warning: set the cache file ${join(dir, FILE)} aside as ${join(dir, FILE)}\\.${label}-[\\dT-]+Z `));
-    expect(warnings[0]).toMatch(message);
-    expect(await cache.stats()).toMatchObject({ entries: 0 });
-    const files = await readdir(dir);
-    const aside = files.find((name) => name.startsWith(`${FILE}.${label}-`));
-    expect(await readFile(join(dir, aside!), 'utf8')).toBe(content);
-    expect(files).not.toContain(FILE);
-    await cache.storeComponents([entry({ uuid: 'b', name: 'y', version: '1.0.0' })]);
-    expect(JSON.parse(await readFile(join(dir, FILE), 'utf8')).cache).toContainEqual(['omnibase:meta:format', { value: { value: CACHE_FORMAT } }]);
+    await cache.storeComponents([
+      entry({ uuid: 'a', name: 'x', version: '1.0.0' }),
+      entry({ uuid: 'b', name: 'x', version: '2.0.0' }),
+      entry({ uuid: 'c', name: 'xy', version: '1.0.0' }),
+    ]);
+    expect((await readdir(join(dir, FOLDER))).sort()).toEqual([
+      'omnibase%3Acomponent%3Ax%3Aa.json',
+      'omnibase%3Acomponent%3Ax%3Ab.json',
+      'omnibase%3Acomponent%3Axy%3Ac.json',
+      'omnibase%3Ameta%3Aformat.json',
+    ]);
+    expect((await cache.componentsNamed('x')).map((cached) => cached.value.uuid).sort()).toEqual(['a', 'b']);
+    expect(await cache.componentsNamed('nothing')).toEqual([]);
+    expect(await cache.component('d')).toBeUndefined();
   });
 
-  it('counts lookups in a file of their own, so a read answered from the cache leaves the entries file as it was', async () => {
-    const counters = FILE.replace(/\.json$/, '.counters.json');
+  it('never replaces a newer revision with an older one, which a concurrent sync may have stored first', async () => {
+    const cache = await RegistryCache.open(dir, URL, warn);
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0', revision: 4, description: 'new' })], 2_000);
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0', revision: 3, description: 'old' })], 3_000);
+    expect(await cache.component('a')).toMatchObject({ value: { revision: 4, description: 'new' }, storedAt: 2_000 });
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0', revision: 4, description: 'new' })], 4_000);
+    expect(await cache.component('a')).toMatchObject({ storedAt: 4_000 });
+  });
+
+  it('sets a folder of another cache format aside with a warning and starts empty', async () => {
     const cache = await RegistryCache.open(dir, URL, warn);
     await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0' })]);
-    const before = await readFile(join(dir, FILE));
-    await cache.countLookup(true);
-    expect(await readFile(join(dir, FILE))).toEqual(before);
-    expect(await readdir(dir)).toContain(counters);
-    await writeFile(join(dir, counters), 'not json');
+    await writeFile(join(dir, FOLDER, 'omnibase%3Ameta%3Aformat.json'), JSON.stringify({ value: 99 }));
     const reopened = await RegistryCache.open(dir, URL, warn);
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toContain(`set the cache file ${join(dir, counters)} aside`);
-    expect(await reopened.stats()).toMatchObject({ components: 1, hits: 0, misses: 0 });
+    expect(warnings[0]).toMatch(
+      new RegExp(`^warning: set the cache folder ${join(dir, FOLDER)} aside as ${join(dir, FOLDER)}\\.format-99-[\\dT-]+Z because it has cache format 99, this CLI uses ${CACHE_FORMAT}; starting an empty cache$`),
+    );
+    expect(await reopened.stats()).toMatchObject({ entries: 0 });
+    expect((await readdir(dir)).filter((name) => name.startsWith(`${FOLDER}.format-99-`))).toHaveLength(1);
+    await reopened.storeComponents([entry({ uuid: 'b', name: 'y', version: '1.0.0' })]);
+    expect(JSON.parse(await readFile(join(dir, FOLDER, 'omnibase%3Ameta%3Aformat.json'), 'utf8'))).toEqual({ value: CACHE_FORMAT });
+  });
+
+  it('discards one damaged entry with a warning and keeps the others', async () => {
+    const cache = await RegistryCache.open(dir, URL, warn);
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0' }), entry({ uuid: 'b', name: 'x', version: '2.0.0' })]);
+    const damaged = join(dir, FOLDER, 'omnibase%3Acomponent%3Ax%3Aa.json');
+    await writeFile(damaged, '{"value": {"uuid"');
+    expect((await cache.componentsNamed('x')).map((cached) => cached.value.uuid)).toEqual(['b']);
+    expect(warnings).toEqual([expect.stringMatching(new RegExp(`^warning: discarded the cache entry ${damaged}, which does not parse \\(`))]);
+    expect(await cache.stats()).toMatchObject({ components: 1 });
+  });
+
+  it('ignores what a write killed half-way leaves behind: temporary files are not entries', async () => {
+    const cache = await RegistryCache.open(dir, URL, warn);
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0' })]);
+    await writeFile(join(dir, FOLDER, 'omnibase%3Acomponent%3Ax%3Ab.json.12345'), '{"value": {"uu');
+    expect(await cache.stats()).toMatchObject({ components: 1 });
+    expect((await cache.componentsNamed('x')).map((cached) => cached.value.uuid)).toEqual(['a']);
+    expect(warnings).toEqual([]);
+    await cache.purge();
+    expect(await readdir(join(dir, FOLDER))).toEqual([]);
+  });
+
+  it('counts lookups by appending to files of their own, so a read answered from the cache rewrites no entry', async () => {
+    const cache = await RegistryCache.open(dir, URL, warn);
+    await cache.storeComponents([entry({ uuid: 'a', name: 'x', version: '1.0.0' })]);
+    const entryFile = join(dir, FOLDER, 'omnibase%3Acomponent%3Ax%3Aa.json');
+    const before = await readFile(entryFile);
+    await Promise.all([cache.countLookup(true), cache.countLookup(true), cache.countLookup(false)]);
+    expect(await readFile(entryFile)).toEqual(before);
+    expect(await readFile(join(dir, FOLDER, 'hits'), 'utf8')).toBe('++');
+    expect(await cache.stats()).toMatchObject({ hits: 2, misses: 1 });
   });
 
   it('keeps graphs under the arguments that produced them', async () => {

@@ -37,8 +37,9 @@ beforeEach(async () => {
 
 /** Every file of the cache (entries and counters) with its bytes. */
 async function cacheFiles(): Promise<Array<readonly [string, Buffer]>> {
-  const names = (await readdir(cacheDir)).sort();
-  return Promise.all(names.map(async (name) => [name, await readFile(join(cacheDir, name))] as const));
+  const names = (await readdir(cacheDir, { recursive: true, withFileTypes: true })).filter((entry) => entry.isFile());
+  const paths = names.map((entry) => join(entry.parentPath, entry.name)).sort();
+  return Promise.all(paths.map(async (path) => [path, await readFile(path)] as const));
 }
 
 async function stats(...args: string[]): Promise<Record<string, unknown>> {
@@ -91,7 +92,8 @@ describe('when the registry stops answering', () => {
       expect(missing.stderr).toContain('holds no component 6f1c2a9e-9999-4222-8333-444455556666 to fall back on');
 
       const before = await cacheFiles();
-      expect(before.map(([name]) => name)).toHaveLength(2);
+      // The format marker, two components, one graph, and the two counters.
+      expect(before.map(([name]) => name)).toHaveLength(6);
       const file = await registry.file('while-down.yml', component({ uuid: '6f1c2a9e-7777-4222-8333-444455556666', name: 'late', version: '1.0.0' }));
       const add = await cli('registry', 'add', file);
       expect(add.code).toBe(ExitCode.Unreachable);
@@ -157,7 +159,7 @@ describe('--offline and --prefer-offline', () => {
   it('--offline answers only from the cache and exits 3 naming the cache when it cannot', async () => {
     const empty = await cli('registry', 'get', LINT, '--offline');
     expect(empty.code).toBe(ExitCode.Unreachable);
-    expect(empty.stderr).toMatch(/^error: --offline and the cache at .*registry-cache-127\.0\.0\.1-\d+-graphql\.json holds no component 6f1c/);
+    expect(empty.stderr).toMatch(/^error: --offline and the cache at .*registry-cache-127\.0\.0\.1-\d+-graphql holds no component 6f1c/);
     expect((await cli('registry', 'ls', '--offline')).code).toBe(ExitCode.Unreachable);
     expect((await cli('registry', 'graph', LINT, '--offline')).code).toBe(ExitCode.Unreachable);
 
@@ -260,7 +262,7 @@ describe('omnibase registry sync', () => {
 describe('omnibase registry cache', () => {
   it('stats shows entries, size, hit ratio and last sync; purge empties it', async () => {
     const empty = await cli('registry', 'cache', 'stats');
-    expect(empty.stdout).toMatch(/^path       .*registry-cache-127\.0\.0\.1-\d+-graphql\.json\nentries    0 \(0 components, 0 graphs\)\nsize       0 B\nhit ratio  no lookups yet\nlast sync  never\n$/);
+    expect(empty.stdout).toMatch(/^path       .*registry-cache-127\.0\.0\.1-\d+-graphql\nentries    0 \(0 components, 0 graphs\)\nsize       0 B\nhit ratio  no lookups yet\nlast sync  never\n$/);
     await cli('registry', 'sync');
     await cli('registry', 'graph', LINT);
     await cli('registry', 'get', LINT, '--offline');
@@ -270,7 +272,7 @@ describe('omnibase registry cache', () => {
     expect(yaml.stdout).toContain('hitRatio: 1\n');
 
     const purge = await cli('registry', 'cache', 'purge');
-    expect(purge.stdout).toMatch(/^purged \d+ entries from .*registry-cache-127\.0\.0\.1-\d+-graphql\.json\n$/);
+    expect(purge.stdout).toMatch(/^purged \d+ entries from .*registry-cache-127\.0\.0\.1-\d+-graphql\n$/);
     expect(await stats()).toMatchObject({ entries: 0, hits: 0, misses: 0, lastSync: null, cursor: null });
     expect((await cli('registry', 'get', LINT, '--offline')).code).toBe(ExitCode.Unreachable);
   });

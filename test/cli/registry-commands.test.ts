@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -324,10 +324,11 @@ describe('--help', () => {
   });
 });
 
-it('keeps the cache file it wrote as keyv-file JSON', async () => {
+it('keeps what it read in a cache folder of its own, one JSON file per entry', async () => {
   const cache = await registry.freshCache();
   await cli('registry', 'get', LINT);
-  const port = new URL(registry.url).port;
-  const text = await readFile(`${cache}/registry-cache-127.0.0.1-${port}-graphql.json`, 'utf8');
-  expect(JSON.parse(text).cache.map(([key]: [string]) => key).sort()).toEqual([`omnibase:component:${LINT}`, 'omnibase:meta:format']);
+  const folder = `${cache}/registry-cache-127.0.0.1-${new URL(registry.url).port}-graphql`;
+  expect((await readdir(folder)).sort()).toEqual([`omnibase%3Acomponent%3Ayaml-lint%3A${LINT}.json`, 'omnibase%3Ameta%3Aformat.json']);
+  const text = await readFile(`${folder}/omnibase%3Acomponent%3Ayaml-lint%3A${LINT}.json`, 'utf8');
+  expect(JSON.parse(text)).toMatchObject({ value: { value: { uuid: LINT, name: 'yaml-lint' }, storedAt: expect.any(Number) } });
 });
