@@ -1,7 +1,9 @@
+import { LRUCache } from 'lru-cache';
+import type { RegistryHead } from '../cache/registry-head.js';
 import type { Database } from '../db/database.js';
 import { AuthenticationError } from './errors.js';
 import { CAPABILITIES, isCapability, type Capability, type Principal } from './principal.js';
-import { touchToken, verifyToken } from './tokens.js';
+import { touchToken, verifyToken, type TokenRecord } from './tokens.js';
 
 /**
  * The hook the server takes at start-up: who a request is, and whether that principal holds a capability.
@@ -55,21 +57,46 @@ export interface TokenAuthorizerOptions {
   readonly anonymous: ReadonlySet<Capability>;
   /** How often a token's last-used time is written, at most; it is a write, so not on every request. */
   readonly touchIntervalMs?: number;
+  /**
+   * With a head, tokens verified once are remembered by this instance, and the head (read once per request,
+   * after it arrived) tells of every revocation on any instance before the request is answered. Without
+   * one, every request reads its token.
+   */
+  readonly head?: RegistryHead;
 }
+
+/** Verified tokens an instance remembers at most; the least recently used are verified again. */
+const REMEMBERED_TOKENS = 10_000;
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
 /** Bearer tokens from the registry's own table (src/auth/tokens.ts). */
-export function tokenAuthorizer({ db, anonymous, touchIntervalMs = 60_000 }: TokenAuthorizerOptions): Authorizer {
+export function tokenAuthorizer({ db, anonymous, touchIntervalMs = 60_000, head }: TokenAuthorizerOptions): Authorizer {
   const anonymousPrincipal: Principal = { id: 'anonymous', name: 'anonymous', anonymous: true, capabilities: anonymous };
   const touchedAt = new Map<string, number>();
+  const verified = new LRUCache<string, TokenRecord>({ max: REMEMBERED_TOKENS });
+  head?.subscribe(({ revokedTokens }) => {
+    if (!revokedTokens) return;
+    const revoked = new Set(revokedTokens);
+    for (const [token, record] of verified.entries()) if (revoked.has(record.id)) verified.delete(token);
+  });
+  const recordOf = async (token: string, request: Request) => {
+    if (!head) return verifyToken(db, token);
+    await head.current(request);
+    let record = verified.get(token);
+    if (!record) {
+      record = await verifyToken(db, token);
+      verified.set(token, record);
+    }
+    return record;
+  };
   return {
     async authenticate(request) {
       const header = request.headers.get('authorization');
       if (header === null) return anonymousPrincipal;
       const token = BEARER.exec(header)?.[1];
       if (!token) throw new AuthenticationError('the Authorization header must be "Bearer <token>"');
-      const record = await verifyToken(db, token);
+      const record = await recordOf(token, request);
       const now = Date.now();
       if (now - (touchedAt.get(record.id) ?? -Infinity) >= touchIntervalMs) {
         touchedAt.set(record.id, now);

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { anonymousCapabilities, tokenAuthorizer, type Authorizer } from '../auth/authorizer.js';
+import type { RegistryHead } from '../cache/registry-head.js';
 import type { ResponseCacheOptions } from '../cache/response-cache.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -16,8 +17,10 @@ export interface ListenOptions {
   readonly authorizer?: Authorizer;
   /** How long close() waits for in-flight requests before cutting their connections. */
   readonly shutdownTimeoutMs?: number;
-  /** Keep answers to queries until the next write (src/cache). */
-  readonly responseCache?: Omit<ResponseCacheOptions, 'onLookup'> | false;
+  /** Where the registry stands, shared by the response cache and the authorizer (src/cache/registry-head.ts). */
+  readonly head?: RegistryHead;
+  /** Keep answers to queries until a write touches what they read (src/cache). */
+  readonly responseCache?: Pick<ResponseCacheOptions, 'maxEntries'> | false;
 }
 
 export interface RunningServer {
@@ -42,9 +45,10 @@ export async function listen({
   host,
   authorizer = tokenAuthorizer({ db, anonymous: anonymousCapabilities(host) }),
   shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  head,
   responseCache,
 }: ListenOptions): Promise<RunningServer> {
-  const yoga = createRegistryYoga({ db, logger, authorizer, ...(responseCache !== undefined ? { responseCache } : {}) });
+  const yoga = createRegistryYoga({ db, logger, authorizer, ...(head ? { head } : {}), ...(responseCache !== undefined ? { responseCache } : {}) });
   let draining = false;
   let inFlight = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {

@@ -2,7 +2,7 @@ import type { Writable } from 'node:stream';
 import { anonymousCapabilities, AuthConfigError, isLoopback, tokenAuthorizer } from '../auth/authorizer.js';
 import { credentialsPath } from '../auth/local-credential.js';
 import { ensureLocalCredential } from '../auth/local-token.js';
-import { cacheEntriesFromEnv, ResponseCacheConfigError, writeHeadFor } from '../cache/response-cache.js';
+import { cacheEntriesFromEnv, registryHeadFor, ResponseCacheConfigError } from '../cache/response-cache.js';
 import { openDatabase } from '../db/database.js';
 import { migrate, migrationStatus } from '../db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../db/target.js';
@@ -38,8 +38,8 @@ export async function serve({ port, host, migrate: applyMigrations, stderr }: Se
     return 2; // the CLI's exit code for invalid input
   }
   const db = await openDatabase(target);
-  // Every instance on one PostgreSQL reads the same head, so a write through one is seen by all at once.
-  const head = cacheEntries > 0 ? writeHeadFor(target, db) : undefined;
+  // Every instance on one PostgreSQL reads the same head, so a write or a revocation through one is seen by all at once.
+  const head = registryHeadFor(target, db);
   try {
     if (target.engine === 'pglite' || applyMigrations) {
       const applied = await migrate(db);
@@ -54,8 +54,9 @@ export async function serve({ port, host, migrate: applyMigrations, stderr }: Se
         return 1;
       }
     }
-    const authorizer = tokenAuthorizer({ db, anonymous });
-    const server = await listen({ db, logger, port, host, authorizer, shutdownTimeoutMs, responseCache: head ? { head, maxEntries: cacheEntries } : false });
+    const authorizer = tokenAuthorizer({ db, anonymous, head });
+    const responseCache = cacheEntries > 0 ? { maxEntries: cacheEntries } : false;
+    const server = await listen({ db, logger, port, host, authorizer, shutdownTimeoutMs, head, responseCache });
     // Watched from the moment the port is open: a signal during the rest of start-up still drains.
     const signals = watchSignals();
     try {
@@ -77,7 +78,7 @@ export async function serve({ port, host, migrate: applyMigrations, stderr }: Se
     return 0;
   } finally {
     // Also when start-up fails (migration refused, port taken): an open pool or PGlite would keep the process alive.
-    await head?.close();
+    await head.close();
     await db.close();
   }
 }

@@ -4,7 +4,7 @@ import { useGraphQlJit } from '@envelop/graphql-jit';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { anonymousCapabilities, tokenAuthorizer, type Authorizer } from '../auth/authorizer.js';
 import { createResponseCache, type ResponseCacheOptions } from '../cache/response-cache.js';
-import { databaseWriteHead } from '../cache/write-head.js';
+import { databaseHead, type RegistryHead } from '../cache/registry-head.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
@@ -31,10 +31,12 @@ export interface RegistryYogaOptions {
   /** Metrics to record into; made afresh when not given. */
   readonly metrics?: RegistryMetrics;
   /**
-   * Keeps answers to queries until the next write (src/cache); by default with a head read through `db`,
-   * `false` executes every query.
+   * Where the registry stands (src/cache/registry-head.ts), read once per request by the response cache and
+   * by an authorizer given the same head; by default read through `db`, right for one instance.
    */
-  readonly responseCache?: Omit<ResponseCacheOptions, 'onLookup'> | false;
+  readonly head?: RegistryHead;
+  /** Keeps answers to queries until a write touches what they read (src/cache); `false` executes every query. */
+  readonly responseCache?: Pick<ResponseCacheOptions, 'maxEntries'> | false;
 }
 
 export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -96,10 +98,11 @@ function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
 export function createRegistryYoga({
   db,
   logger,
-  authorizer = tokenAuthorizer({ db, anonymous: anonymousCapabilities('127.0.0.1') }),
+  head = databaseHead(db),
+  authorizer = tokenAuthorizer({ db, anonymous: anonymousCapabilities('127.0.0.1'), head }),
   metrics = createRegistryMetrics(db),
   introspection = introspectionFromEnv(),
-  responseCache = { head: databaseWriteHead(db) },
+  responseCache = {},
 }: RegistryYogaOptions): RegistryYoga {
   const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown';
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -123,7 +126,7 @@ export function createRegistryYoga({
       ...useOperationLimits(introspection),
       useRegistryErrors(logger),
       // After authentication (the key and the REGISTRY_READ check need the principal), before execution.
-      ...(responseCache ? [createResponseCache({ ...responseCache, onLookup: (hit) => metrics.recordCacheLookup(hit) }).plugin] : []),
+      ...(responseCache ? [createResponseCache({ ...responseCache, head, onLookup: (hit) => metrics.recordCacheLookup(hit) }).plugin] : []),
       // Queries compile to JavaScript once and run from the cache after: large answers execute severalfold
       // faster. Mutations stay with graphql-js: their JSON arguments may hold variables inside literals
       // (patch: { owner: $o }), which graphql-jit would silently drop.

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLocalToken } from '../../src/auth/local-credential.js';
+import { createToken, revokeToken } from '../../src/auth/tokens.js';
+import { openDatabase } from '../../src/db/database.js';
 import { packageDir } from '../cli/helpers.js';
 import { freshTarget, testEngine, type TestDatabase } from '../support/database.js';
 
@@ -89,9 +91,11 @@ describe.runIf(runs)('two servers on one PostgreSQL', () => {
     const byRange = '{ component(name: "lib", versionSpec: "^1") { version description } }';
     const search = '{ search(tags: ["cross"]) { totalCount } }';
     const dependents = `{ component(uuid: "${base}") { dependents { version } } }`;
+    let previous: string | undefined;
+    const byUuid = () => `{ component(uuid: "${previous}") { version description } }`;
     for (let round = 1; round <= 25; round += 1) {
       // Read through the second server first, so it holds the answer from before the write.
-      await Promise.all([byRange, search, dependents].map((query) => graphql(second, query)));
+      await Promise.all([byRange, search, dependents, ...(previous ? [byUuid()] : [])].map((query) => graphql(second, query)));
       const uuid = crypto.randomUUID();
       await register({
         uuid,
@@ -105,8 +109,34 @@ describe.runIf(runs)('two servers on one PostgreSQL', () => {
       expect((await graphql(second, search)).search.totalCount).toBe(round + 1);
       expect((await graphql(second, dependents)).component.dependents).toHaveLength(round);
 
+      // A lookup by uuid is evicted by writes to its own component only: the registration above left it.
+      if (previous) {
+        await graphql(first, 'mutation($u: UUID!) { update(uuid: $u, patch: { description: "again" }) { revision } }', { u: previous }, token);
+        expect((await graphql(second, byUuid())).component.description).toBe('again');
+      }
       await graphql(first, 'mutation($u: UUID!) { update(uuid: $u, patch: { description: "patched" }) { revision } }', { u: uuid }, token);
       expect((await graphql(second, byRange)).component).toEqual({ version: `1.${round}.0`, description: 'patched' });
+      previous = uuid;
+    }
+  });
+
+  it('refuses a revoked token at once through every instance, though each remembers the tokens it verified', async () => {
+    const db = await openDatabase(database.target);
+    try {
+      const { token: revoked, record } = await createToken(db, { name: 'soon revoked', capabilities: ['REGISTRY_READ'] });
+      for (const url of [first, second]) await graphql(url, '{ search { totalCount } }', {}, revoked);
+      await revokeToken(db, record.id);
+      for (const url of [second, first]) {
+        const response = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${revoked}` },
+          body: JSON.stringify({ query: '{ search { totalCount } }' }),
+        });
+        expect(response.status).toBe(401);
+        expect(((await response.json()) as { errors: Array<{ message: string }> }).errors[0]!.message).toMatch(/was revoked/);
+      }
+    } finally {
+      await db.close();
     }
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Authorizer } from '../../src/auth/authorizer.js';
 import type { Capability, Principal } from '../../src/auth/principal.js';
 import { boundedSize, cacheEntriesFromEnv, createResponseCache, DEFAULT_CACHE_ENTRIES } from '../../src/cache/response-cache.js';
-import { databaseWriteHead } from '../../src/cache/write-head.js';
+import { databaseHead } from '../../src/cache/registry-head.js';
 import { createLogger } from '../../src/logger.js';
 import { createRegistryMetrics } from '../../src/observability/metrics.js';
 import { createRegistryYoga, type RegistryYoga } from '../../src/server/yoga.js';
@@ -121,9 +121,9 @@ describe('response cache', () => {
   });
 
   it('keeps only as many answers as it was given room for', async () => {
-    const head = databaseWriteHead(database.db);
+    const head = databaseHead(database.db);
     const cache = createResponseCache({ head, maxEntries: 2 });
-    const small = createRegistryYoga({ db: database.db, logger: createLogger('silent'), authorizer: headerAuthorizer, responseCache: { head, maxEntries: 2 } });
+    const small = createRegistryYoga({ db: database.db, logger: createLogger('silent'), authorizer: headerAuthorizer, head, responseCache: { maxEntries: 2 } });
     for (let index = 0; index < 3; index += 1) await register({ name: `kept-${index}` });
     const lookup = async (name: string) => {
       statements.length = 0;

@@ -1,16 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseWriteHead, postgresWriteHead, type WriteHead } from '../../src/cache/write-head.js';
+import { databaseHead, postgresHead, type HeadDelta, type RegistryHead } from '../../src/cache/registry-head.js';
+import { createToken, revokeToken } from '../../src/auth/tokens.js';
 import { migratedDatabase, testEngine, type MigratedDatabase } from '../support/database.js';
 import { metadata } from '../support/registry.js';
 import { registerComponent } from '../../src/resolvers/register.js';
 
 let database: MigratedDatabase;
-let head: WriteHead;
+let head: RegistryHead;
+const deltas: HeadDelta[] = [];
 
 beforeAll(async () => {
   database = await migratedDatabase();
-  head = testEngine === 'postgres' && database.target.engine === 'postgres' ? postgresWriteHead(database.target.url) : databaseWriteHead(database.db);
+  head = testEngine === 'postgres' && database.target.engine === 'postgres' ? postgresHead(database.target.url) : databaseHead(database.db);
+  head.subscribe((delta) => deltas.push(delta));
 });
 afterAll(async () => {
   await head?.close();
@@ -19,7 +22,7 @@ afterAll(async () => {
 
 const register = () => registerComponent({ db: database.db, actor: null }, metadata({ name: `w-${randomUUID()}` }));
 
-describe(`the write head (${testEngine})`, () => {
+describe(`the registry head (${testEngine})`, () => {
   it('moves with every committed write and only then', async () => {
     const before = await head.current();
     expect(await head.current()).toBe(before);
@@ -27,6 +30,53 @@ describe(`the write head (${testEngine})`, () => {
     const after = await head.current();
     expect(after).not.toBe(before);
     expect(await head.current()).toBe(after);
+  });
+
+  it('tells its listeners what was written since it was last read, with names, before anyone sees the new head', async () => {
+    await head.current();
+    deltas.length = 0;
+    const first = await register();
+    const second = await register();
+    let heardFirst = false;
+    head.subscribe(() => (heardFirst = true));
+    const seen = head.current();
+    expect(heardFirst).toBe(false);
+    await seen;
+    expect(heardFirst).toBe(true);
+    expect(deltas).toEqual([
+      {
+        reset: false,
+        revokedTokens: null,
+        written: [first, second].map(({ component }) => ({ uuid: component.uuid, name: component.name })),
+      },
+    ]);
+  });
+
+  it('gives one request one answer, however often it asks', async () => {
+    const request = {};
+    const before = await head.current(request);
+    await register();
+    expect(await head.current(request)).toBe(before);
+    expect(await head.current({})).not.toBe(before);
+  });
+
+  it('moves with every revocation and lists the revoked tokens', async () => {
+    const { record } = await createToken(database.db, { name: 'short-lived', capabilities: ['REGISTRY_READ'] });
+    const before = await head.current();
+    deltas.length = 0;
+    await revokeToken(database.db, record.id);
+    expect(await head.current()).not.toBe(before);
+    expect(deltas.at(-1)!.revokedTokens).toContain(record.id);
+  });
+
+  it('tells its listeners to forget everything when the feed is replaced', async () => {
+    await register();
+    await head.current();
+    deltas.length = 0;
+    await database.reset();
+    await register();
+    await head.current();
+    expect(deltas).toEqual([{ reset: true, written: [], revokedTokens: null }]);
   });
 
   it('answers callers arriving together with one read sent after the last of them arrived', async () => {
@@ -58,9 +108,9 @@ describe(`the write head (${testEngine})`, () => {
   });
 
   it.runIf(testEngine === 'postgres')('refuses to answer once closed', async () => {
-    const closing = postgresWriteHead((database.target as { url: string }).url);
+    const closing = postgresHead((database.target as { url: string }).url);
     await closing.current();
     await closing.close();
-    await expect(closing.current()).rejects.toThrow('the write head is closed');
+    await expect(closing.current()).rejects.toThrow('the registry head is closed');
   });
 });
