@@ -1,7 +1,8 @@
 import type { ComponentRevision } from '../generated/prisma/client.js';
 import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
-import { declarationsTowards, DependencyResolver, type Declaration } from './resolution.js';
+import type { Declaration } from './resolution.js';
+import { declarationsNaming, resolvedJoin } from './resolve-sql.js';
 
 export type { ComponentRevision };
 
@@ -29,46 +30,47 @@ export async function historiesOf(ctx: RegistryContext, uuids: readonly string[]
 
 export type DeclaredDependency = Pick<Declaration, 'name' | 'versionSpec' | 'uuid'>;
 
+// Whole component rows under the generated client's names, for raw statements.
+const ROW_COLUMNS = `c.uuid::text AS uuid, c.name, c.version, c.version_key AS "versionKey", c.type::text AS type,
+  c.lifecycle::text AS lifecycle, c.description, c.owner, c.tags, c.document, c.revision, c.created_at AS "createdAt",
+  c.updated_at AS "updatedAt"`;
+
 /**
- * What each declared dependency resolves to now, in the order asked: one query for every candidate row the
- * whole batch needs, resolved with the registry's one rule (DependencyResolver).
+ * What each declared dependency resolves to now, in the order asked: one statement for the whole batch, resolved
+ * in the database by the registry's one rule (resolve-sql.ts).
  */
 export async function resolveDependencies(ctx: RegistryContext, declared: readonly DeclaredDependency[]): Promise<Array<Component | null>> {
-  const names = [...new Set(declared.flatMap((dependency) => (dependency.uuid === null && dependency.name !== null ? [dependency.name] : [])))];
-  const uuids = [...new Set(declared.flatMap((dependency) => (dependency.uuid !== null ? [dependency.uuid] : [])))];
-  const rows = await ctx.db.prisma.component.findMany({
-    where: { OR: [{ name: { in: names }, lifecycle: { not: 'RETIRED' } }, { uuid: { in: uuids } }] },
-  });
-  const resolver = new DependencyResolver(ctx.db);
-  resolver.remember(rows, names);
-  const byUuid = new Map(rows.map((row) => [row.uuid, row]));
-  return declared.map((dependency) => {
-    const uuid = resolver.resolve(dependency);
-    return uuid === null ? null : (byUuid.get(uuid) ?? null);
-  });
+  const rows = await ctx.db.query<Component & { ordinal: number }>(
+    `SELECT k.ordinal::int AS ordinal, ${ROW_COLUMNS}
+       FROM unnest($1::text[], $2::text[], $3::uuid[]) WITH ORDINALITY AS k(dependency_name, version_spec, dependency_uuid, ordinal)
+       ${resolvedJoin('k', 'r')}
+       JOIN components c ON c.uuid = r.uuid`,
+    [declared.map((d) => d.name), declared.map((d) => d.versionSpec), declared.map((d) => d.uuid)],
+  );
+  const resolved: Array<Component | null> = declared.map(() => null);
+  for (const { ordinal, ...row } of rows) resolved[ordinal - 1] = row;
+  return resolved;
 }
 
-/** For each component, the entries whose dependencies resolve to it now, in the order asked. */
+/**
+ * For each component, the entries whose dependencies resolve to it now, in the order asked, each list by name
+ * and newest version first: one statement for the whole batch.
+ */
 export async function dependentsOf(
   ctx: RegistryContext,
   targets: ReadonlyArray<{ uuid: string; name: string }>,
 ): Promise<Component[][]> {
-  const declarations = await declarationsTowards(ctx.db, targets.map((target) => target.uuid), targets.map((target) => target.name));
-  const resolver = new DependencyResolver(ctx.db);
-  await resolver.prepare(declarations);
-  const dependents = new Map<string, Set<string>>(targets.map((target) => [target.uuid, new Set()]));
-  for (const declaration of declarations) {
-    const to = resolver.resolve(declaration);
-    if (to !== null) dependents.get(to)?.add(declaration.from);
-  }
-  const wanted = [...new Set([...dependents.values()].flatMap((set) => [...set]))];
-  const rows = wanted.length ? await ctx.db.prisma.component.findMany({ where: { uuid: { in: wanted } }, orderBy: [{ name: 'asc' }, { versionKey: 'desc' }] }) : [];
-  // Each target's dependents in the rows' order (name, newest version first), without scanning all rows per target.
-  const position = new Map(rows.map((row, index) => [row.uuid, index]));
-  return targets.map((target) =>
-    [...dependents.get(target.uuid)!]
-      .flatMap((uuid) => (position.has(uuid) ? [position.get(uuid)!] : []))
-      .sort((a, b) => a - b)
-      .map((index) => rows[index]!),
+  const rows = await ctx.db.query<Component & { ordinal: number }>(
+    `SELECT DISTINCT ON (t.ordinal, c.name, c.version_key, c.uuid) t.ordinal::int AS ordinal, ${ROW_COLUMNS}
+       FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS t(uuid, name, ordinal)
+       ${declarationsNaming('t.uuid', 't.name', 'd')}
+       ${resolvedJoin('d', 'r')}
+       JOIN components c ON c.uuid = d.component_uuid
+      WHERE r.uuid = t.uuid
+      ORDER BY t.ordinal, c.name, c.version_key DESC, c.uuid`,
+    [targets.map((t) => t.uuid), targets.map((t) => t.name)],
   );
+  const dependents: Component[][] = targets.map(() => []);
+  for (const { ordinal, ...row } of rows) dependents[ordinal - 1]!.push(row);
+  return dependents;
 }

@@ -1,27 +1,12 @@
 import { DependencyCycleError, BadUserInputError } from './errors.js';
-import { expandLevel, GRAPH_LIMITS, type GraphDirection } from './graph.js';
-import { DependencyResolver, summariesOf, type SqlReader } from './resolution.js';
+import { GRAPH_LIMITS } from './graph.js';
+import type { SqlReader } from './resolution.js';
+import { resolvedJoin } from './resolve-sql.js';
 
 interface Node {
   readonly uuid: string;
   readonly name: string;
 }
-
-/** One side of the search: everything reached from the sources in one direction, and the edges read. */
-interface Side {
-  readonly direction: GraphDirection;
-  readonly seen: Set<string>;
-  frontier: Node[];
-  /** Edges read so far, dependent to dependency, whichever way they were found. */
-  readonly targets: Map<string, string[]>;
-}
-
-const sideOf = (direction: GraphDirection, sources: readonly Node[]): Side => ({
-  direction,
-  seen: new Set(sources.map((source) => source.uuid)),
-  frontier: [...sources],
-  targets: new Map(),
-});
 
 /** The shortest closed path from `source` back to itself over `targets`, or null. */
 function shortestCycle(targets: ReadonlyMap<string, string[]>, source: string): string[] | null {
@@ -47,47 +32,62 @@ function shortestCycle(targets: ReadonlyMap<string, string[]>, source: string): 
   return null;
 }
 
+// Both closures of the sources at once, level by level: what they depend on ("down") and what depends on them
+// ("up"), each declaration read once (UNION drops rows seen before, so cycles end the walk). Every level counts
+// what each side found new in the level before, and the walk ends on both sides the moment one side found
+// nothing: that side's closure is complete, and a cycle through a source lies wholly inside it. A new entry
+// nothing resolves to costs one level, however large the graph below it.
+const CLOSURES_SQL = `
+  WITH RECURSIVE walk(down, from_uuid, position, to_uuid, reached, reached_name) AS (
+    SELECT side.down, NULL::uuid, NULL::int, NULL::uuid, s.uuid, s.name
+      FROM unnest($1::uuid[], $2::text[]) AS s(uuid, name) CROSS JOIN (VALUES (true), (false)) AS side(down)
+    UNION
+    SELECT f.down, d.component_uuid, d.position, CASE WHEN f.down THEN r.uuid ELSE f.reached END,
+           CASE WHEN f.down THEN r.uuid ELSE d.component_uuid END, dc.name
+      FROM (SELECT DISTINCT down, reached, reached_name,
+                   count(*) FILTER (WHERE down) OVER () AS downs, count(*) FILTER (WHERE NOT down) OVER () AS ups
+              FROM walk) f
+      CROSS JOIN LATERAL (
+        SELECT * FROM component_dependencies WHERE f.down AND component_uuid = f.reached
+        UNION ALL
+        SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_uuid = f.reached
+        UNION ALL
+        SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_name = f.reached_name) d
+      ${resolvedJoin('d', 'r')}
+      LEFT JOIN components dc ON NOT f.down AND dc.uuid = d.component_uuid
+     WHERE f.downs > 0 AND f.ups > 0 AND r.uuid IS NOT NULL AND (f.down OR r.uuid = f.reached)
+  ),
+  read AS MATERIALIZED (SELECT from_uuid, to_uuid FROM walk LIMIT $3)
+  SELECT DISTINCT from_uuid::text AS "from", to_uuid::text AS "to" FROM read WHERE from_uuid IS NOT NULL
+  UNION ALL
+  SELECT NULL, NULL FROM read HAVING count(*) >= $3`;
+
 /**
- * A dependency cycle through one of `sources`, as a closed path of uuids, or null. Every node of such a cycle
- * is both reachable from a source and reaches one, so it lies within either closure: the search grows both
- * level by level, always the smaller frontier, and decides on the first closure it exhausts. A new entry
- * that nothing resolves to has an empty closure of dependents and costs one statement, however deep the
- * graph below it.
+ * A dependency cycle through one of `sources`, as a closed path of uuids, or null: one statement, whatever the
+ * depth of the graph around them. Every edge the walk read is real and the closure that completed holds every
+ * cycle through a source, so the shortest cycle over all edges read is the shortest there is.
  */
 export async function findCycleThrough(db: SqlReader, sources: readonly Node[]): Promise<string[] | null> {
   if (sources.length === 0) return null;
-  const resolver = new DependencyResolver(db);
-  const dependencies = sideOf('DEPENDENCIES', sources);
-  const dependents = sideOf('DEPENDENTS', sources);
-  while (dependencies.frontier.length > 0 && dependents.frontier.length > 0) {
-    const side = dependents.frontier.length <= dependencies.frontier.length ? dependents : dependencies;
-    const { edges } = await expandLevel(db, resolver, side.direction, side.frontier, false);
-    const reached: string[] = [];
-    for (const edge of edges) {
-      const list = side.targets.get(edge.from);
-      if (list) list.push(edge.to);
-      else side.targets.set(edge.from, [edge.to]);
-      const node = side.direction === 'DEPENDENCIES' ? edge.to : edge.from;
-      if (!side.seen.has(node)) {
-        side.seen.add(node);
-        reached.push(node);
-      }
-    }
-    if (dependencies.seen.size + dependents.seen.size > GRAPH_LIMITS.maxNodes) {
+  const rows = await db.query<{ from: string | null; to: string | null }>(CLOSURES_SQL, [
+    sources.map((source) => source.uuid),
+    sources.map((source) => source.name),
+    GRAPH_LIMITS.maxDeclarations,
+  ]);
+  const targets = new Map<string, string[]>();
+  for (const { from, to } of rows) {
+    if (from === null || to === null) {
       throw new BadUserInputError(
         `cannot check this change for dependency cycles: what it depends on and what depends on it both exceed ` +
-          `${GRAPH_LIMITS.maxNodes.toLocaleString('en')} components`,
+          `${GRAPH_LIMITS.maxDeclarations.toLocaleString('en')} declarations`,
       );
     }
-    // Towards dependents, a level is found by the names it resolves from: read the names of those reached.
-    side.frontier =
-      side.direction === 'DEPENDENCIES'
-        ? reached.map((uuid) => ({ uuid, name: '' }))
-        : (await summariesOf(db, reached)).map(({ uuid, name }) => ({ uuid, name }));
+    const list = targets.get(from);
+    if (list) list.push(to);
+    else targets.set(from, [to]);
   }
-  const closed = dependencies.frontier.length === 0 ? dependencies : dependents;
   for (const source of sources) {
-    const cycle = shortestCycle(closed.targets, source.uuid);
+    const cycle = shortestCycle(targets, source.uuid);
     if (cycle) return cycle;
   }
   return null;

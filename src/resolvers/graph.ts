@@ -1,12 +1,15 @@
 import { isUuid, type ComponentSummary } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
-import { declarationsTowards, DependencyResolver, levelFrom, summariesOf, type Declaration, type SqlReader } from './resolution.js';
+import { walkGraph, type GraphDirection, type WalkEdge } from './graph-walk.js';
 
-export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
+export type { GraphDirection };
 
-/** Server-side bounds: whatever a client asks, one request walks at most this far and this wide. */
-export const GRAPH_LIMITS = { maxDepth: 1_000, maxNodes: 250_000, maxCycles: 1_000 } as const;
+/**
+ * Server-side bounds: whatever a client asks, one request walks at most this far and this wide, and the database
+ * reads at most maxDeclarations declarations for it.
+ */
+export const GRAPH_LIMITS = { maxDepth: 1_000, maxNodes: 250_000, maxCycles: 1_000, maxDeclarations: 2_000_000 } as const;
 
 export interface GraphEdge {
   /** The component that declares the dependency. */
@@ -60,83 +63,68 @@ function bound(value: number | null | undefined, cap: number, argument: string):
   return Math.min(value, cap);
 }
 
-export interface LevelEdges {
-  readonly edges: GraphEdge[];
-  readonly unresolved: Declaration[];
-  /** Summaries read on the way: when walking towards dependencies, those of every candidate. */
-  readonly summaries: readonly ComponentSummary[];
-}
-
-/** One level outwards: the edges leaving `frontier` in the chosen direction, and what did not resolve. */
-export async function expandLevel(
-  db: SqlReader,
-  resolver: DependencyResolver,
-  direction: GraphDirection,
-  frontier: readonly { uuid: string; name: string }[],
-  summaries = true,
-): Promise<LevelEdges> {
-  const edges: GraphEdge[] = [];
-  const unresolved: Declaration[] = [];
-  const uuids = frontier.map((node) => node.uuid);
-  if (direction === 'DEPENDENCIES') {
-    // In the frontier's own order, so nodes appear breadth-first in the order the metadata declares them.
-    const level = await levelFrom(db, uuids, summaries);
-    resolver.rememberLevel(level);
-    for (const declaration of level.declarations) {
-      const to = resolver.resolve(declaration);
-      if (to === null) unresolved.push(declaration);
-      else edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
-    }
-    return { edges, unresolved, summaries: level.candidates };
-  } else {
-    const targets = new Set(uuids);
-    const declarations = await declarationsTowards(db, uuids, frontier.map((node) => node.name));
-    await resolver.prepare(declarations);
-    for (const declaration of declarations) {
-      const to = resolver.resolve(declaration);
-      if (to !== null && targets.has(to)) edges.push({ from: declaration.from, to, versionSpec: declaration.versionSpec });
-    }
-    return { edges, unresolved, summaries: [] };
-  }
-}
-
 /**
- * The whole graph reachable from `root` in one direction, walked breadth-first with one statement per
- * level (its declarations with the candidates they need), so round trips grow with the levels, not the
- * nodes. Cycles do not stop it: a component already reached is not expanded again.
+ * The whole graph reachable from `root` in one direction, in one statement whatever its depth: the database walks
+ * the declarations and resolves every range (src/resolvers/graph-walk.ts), then the levels are laid out here,
+ * breadth-first as the metadata lists the declarations, each component at the level it is first reached and
+ * expanded once. Cycles do not stop it; they are reported.
  */
 export async function dependencyGraph(ctx: RegistryContext, root: string, bounds: GraphBounds = {}): Promise<DependencyGraph> {
   if (!isUuid(root)) throw new BadUserInputError(`"${root}" is not a UUID`, 'root');
   const direction = bounds.direction ?? 'DEPENDENCIES';
   const maxDepth = bound(bounds.maxDepth, GRAPH_LIMITS.maxDepth, 'maxDepth');
   const maxNodes = Math.max(1, bound(bounds.maxNodes, GRAPH_LIMITS.maxNodes, 'maxNodes'));
-  const db: SqlReader = ctx.db;
-  const [rootSummary] = await summariesOf(db, [root.toLowerCase()]);
+  const rootUuid = root.toLowerCase();
+  const walk = await walkGraph(ctx.db, rootUuid, {
+    direction,
+    // The closure form reads each declaration once; a bound below the server's only saves work on large graphs.
+    maxDepth: maxDepth < GRAPH_LIMITS.maxDepth ? maxDepth : null,
+    summaries: bounds.summaries ?? true,
+    rowCap: GRAPH_LIMITS.maxDeclarations,
+  });
+  const summaries = new Map(walk.summaries.map((summary) => [summary.uuid, summary]));
+  const rootSummary = summaries.get(rootUuid);
   if (!rootSummary) throw new NotFoundError(`no component has uuid ${root}`);
 
-  const resolver = new DependencyResolver(db);
-  const summaries = new Map<string, ComponentSummary>([[rootSummary.uuid, rootSummary]]);
-  const depths = new Map<string, number>([[rootSummary.uuid, 0]]);
+  // Each component's declarations (towards dependents, those resolving to it) in the order they are met.
+  const outwards = new Map<string, WalkEdge[]>();
+  for (const edge of walk.edges) {
+    const key = direction === 'DEPENDENCIES' ? edge.from : edge.to;
+    if (key === null) continue;
+    const list = outwards.get(key);
+    if (list) list.push(edge);
+    else outwards.set(key, [edge]);
+  }
+  const byPosition = (a: WalkEdge, b: WalkEdge) => a.position - b.position;
+  const byDependent = (a: WalkEdge, b: WalkEdge) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.position - b.position);
+  for (const list of outwards.values()) list.sort(direction === 'DEPENDENCIES' ? byPosition : byDependent);
+
+  const depths = new Map<string, number>([[rootUuid, 0]]);
   const edges: GraphEdge[] = [];
   const unresolved: UnresolvedDependency[] = [];
-  let truncated = false;
-  let frontier: Array<{ uuid: string; name: string }> = [rootSummary];
+  let truncated = walk.capped;
+  let frontier = [rootUuid];
   for (let depth = 0; frontier.length > 0; depth += 1) {
-    const level = await expandLevel(db, resolver, direction, frontier, bounds.summaries ?? true);
-    for (const summary of level.summaries) summaries.set(summary.uuid, summary);
-    // A loop, not push(...list): a level can hold more entries than a call can take arguments.
-    for (const { from, name, versionSpec, uuid } of level.unresolved) unresolved.push({ from, name, versionSpec, uuid });
+    const level: GraphEdge[] = [];
+    for (const uuid of frontier) {
+      for (const edge of outwards.get(uuid) ?? []) {
+        if (edge.to === null) unresolved.push({ from: edge.from, name: edge.name, versionSpec: edge.versionSpec, uuid: edge.uuid });
+        else level.push(edge as GraphEdge);
+      }
+    }
+    const reachedBy = (edge: GraphEdge) => (direction === 'DEPENDENCIES' ? edge.to : edge.from);
     if (depth >= maxDepth) {
       // The last level allowed: what lies beyond is only noted, as truncation.
-      truncated ||= level.edges.some((edge) => !depths.has(direction === 'DEPENDENCIES' ? edge.to : edge.from));
-      for (const edge of level.edges) if (depths.has(edge.from) && depths.has(edge.to)) edges.push(edge);
+      truncated ||= level.some((edge) => !depths.has(reachedBy(edge)));
+      for (const edge of level) if (depths.has(edge.from) && depths.has(edge.to)) edges.push(edge);
       break;
     }
     const next: string[] = [];
-    for (const edge of level.edges) {
-      const reached = direction === 'DEPENDENCIES' ? edge.to : edge.from;
+    for (const edge of level) {
+      const reached = reachedBy(edge);
       if (!depths.has(reached)) {
-        if (depths.size >= maxNodes) {
+        // Beyond maxNodes, or beyond what a capped walk read.
+        if (depths.size >= maxNodes || !summaries.has(reached)) {
           truncated = true;
           continue;
         }
@@ -145,9 +133,7 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
       }
       edges.push(edge);
     }
-    // Walking towards dependents meets new components by their declarations: read their summaries (and names).
-    if (direction === 'DEPENDENTS') for (const summary of await summariesOf(db, next)) summaries.set(summary.uuid, summary);
-    frontier = next.map((uuid) => ({ uuid, name: summaries.get(uuid)!.name }));
+    frontier = next;
   }
   const nodes = [...depths].map(([uuid, depth]) => ({ uuid, depth, summary: summaries.get(uuid)! }));
   return {

@@ -1,7 +1,5 @@
 import type { Prisma } from '../generated/prisma/client.js';
 import type { ComponentSummary } from './component-row.js';
-import { InvalidVersionSpecError } from './errors.js';
-import { resolveRange, type Candidate } from './ranges.js';
 
 /** Reads with plain SQL and positional parameters: the driver directly, or the transaction of a write. */
 export interface SqlReader {
@@ -23,18 +21,6 @@ export interface Declaration {
   readonly uuid: string | null;
 }
 
-export interface CandidateRow extends Candidate {
-  readonly uuid: string;
-  readonly name: string;
-}
-
-const DECLARATION_COLUMNS = `component_uuid::text AS "from", position, dependency_name AS name,
-  version_spec AS "versionSpec", dependency_uuid::text AS uuid`;
-
-// A component's summary (all but its document) under the names the generated client uses.
-const SUMMARY_COLUMNS = `c.uuid::text AS uuid, c.name, c.version, c.version_key AS "versionKey", c.type::text AS type,
-  c.lifecycle::text AS lifecycle, c.description, c.owner, c.tags, c.revision, c.created_at AS "createdAt",
-  c.updated_at AS "updatedAt"`;
 
 // Candidate columns in the order of LevelRow's summary fields: whole summaries, or only what resolution
 // needs (the rest left null) when the caller will show no more of its nodes than uuid, name and version.
@@ -64,7 +50,8 @@ type LevelRow = Omit<Declaration, 'from'> & { [K in keyof Omit<ComponentSummary,
 /**
  * One level of a walk towards dependencies, in one statement: the declarations of `uuids` (declared = true,
  * `from` the 1-based position in `uuids`), returned in frontier order, and their candidates (declared =
- * false, the candidate's uuid and name in those columns).
+ * false, the candidate's uuid and name in those columns). The graph walk now reads whole graphs in one statement
+ * (graph-walk.ts); bench/growth.ts still measures this per-level statement as the index-probe figure of its growth table.
  */
 export async function levelFrom(db: SqlReader, uuids: readonly string[], summaries = true): Promise<Level> {
   if (uuids.length === 0) return { declarations: [], candidates: [], names: new Set() };
@@ -113,116 +100,4 @@ export async function levelFrom(db: SqlReader, uuids: readonly string[], summari
     uuid: row.uuid,
   }));
   return { declarations, candidates, names };
-}
-
-/** The declarations that could resolve to these components: pinned to their uuids, or naming their names. */
-export async function declarationsTowards(db: SqlReader, uuids: readonly string[], names: readonly string[]): Promise<Declaration[]> {
-  if (uuids.length === 0) return [];
-  return db.query<Declaration>(
-    `SELECT ${DECLARATION_COLUMNS} FROM component_dependencies
-      WHERE dependency_uuid = ANY($1::uuid[]) OR dependency_name = ANY($2::text[])
-      ORDER BY component_uuid, position`,
-    [uuids, [...new Set(names)]],
-  );
-}
-
-/** The summaries of these components, in no particular order. */
-export async function summariesOf(db: SqlReader, uuids: readonly string[]): Promise<ComponentSummary[]> {
-  if (uuids.length === 0) return [];
-  return db.query<ComponentSummary>(`SELECT ${SUMMARY_COLUMNS} FROM components c WHERE c.uuid = ANY($1::uuid[])`, [uuids]);
-}
-
-/**
- * Resolves declarations the way the registry always does (resolveRange: highest satisfying, never retired;
- * a pinned uuid resolves when it exists). Candidates are loaded in one query per batch of declarations and
- * remembered for the rest of the operation, as are the answers for each (name, range).
- */
-export class DependencyResolver {
-  private readonly candidates = new Map<string, CandidateRow[]>();
-  private readonly pinned = new Map<string, CandidateRow>();
-  /** Answers by name, then by range. */
-  private readonly answers = new Map<string, Map<string, string | null>>();
-
-  constructor(private readonly db: SqlReader) {}
-
-  /** Loads what resolving these declarations needs and is not known yet: one query, or none. */
-  async prepare(declarations: readonly Declaration[]): Promise<void> {
-    const names = new Set<string>();
-    const uuids = new Set<string>();
-    for (const declaration of declarations) {
-      if (declaration.uuid !== null) {
-        if (!this.pinned.has(declaration.uuid)) uuids.add(declaration.uuid);
-      } else if (declaration.name !== null && !this.candidates.has(declaration.name)) {
-        names.add(declaration.name);
-      }
-    }
-    if (names.size === 0 && uuids.size === 0) return;
-    const rows = await this.db.query<CandidateRow>(
-      `SELECT uuid::text AS uuid, name, version, lifecycle::text AS lifecycle
-         FROM components
-        WHERE (name = ANY($1::text[]) AND lifecycle <> 'RETIRED') OR uuid = ANY($2::uuid[])`,
-      [[...names], [...uuids]],
-    );
-    this.remember(rows, names);
-  }
-
-  /**
-   * Adds rows loaded elsewhere (full component rows do too) as the candidates of the given names: all of
-   * each name's non-retired versions must be among them. Names already known keep what they had.
-   */
-  remember(rows: readonly CandidateRow[], names: Iterable<string>): void {
-    const fresh = new Set<string>();
-    for (const name of names) {
-      if (!this.candidates.has(name)) {
-        this.candidates.set(name, []);
-        fresh.add(name);
-      }
-    }
-    for (const row of rows) {
-      this.pinned.set(row.uuid, row);
-      if (row.lifecycle !== 'RETIRED' && fresh.has(row.name)) this.candidates.get(row.name)!.push(row);
-    }
-  }
-
-  /**
-   * Adds the candidates of one level of a walk (levelFrom): a name its declarations use, met for the first
-   * time, gets exactly its rows; one met before keeps its own. Rows there only because they are pinned
-   * may be one version among several, so they count as pinned only.
-   */
-  rememberLevel({ candidates: rows, names }: Pick<Level, 'candidates' | 'names'>): void {
-    const fresh = new Map<string, CandidateRow[]>();
-    for (const row of rows) {
-      this.pinned.set(row.uuid, row);
-      if (row.lifecycle === 'RETIRED' || !names.has(row.name) || this.candidates.has(row.name)) continue;
-      const list = fresh.get(row.name);
-      if (list) list.push(row);
-      else fresh.set(row.name, [row]);
-    }
-    for (const [name, list] of fresh) this.candidates.set(name, list);
-  }
-
-  /** The uuid a prepared declaration resolves to, or null when nothing satisfies it. */
-  resolve(declaration: Pick<Declaration, 'name' | 'versionSpec' | 'uuid'>): string | null {
-    if (declaration.uuid !== null) return this.pinned.has(declaration.uuid) ? declaration.uuid : null;
-    const name = declaration.name ?? '';
-    const range = declaration.versionSpec ?? '';
-    let byRange = this.answers.get(name);
-    if (!byRange) this.answers.set(name, (byRange = new Map()));
-    let answer = byRange.get(range);
-    if (answer === undefined) {
-      answer = this.choose(name, range);
-      byRange.set(range, answer);
-    }
-    return answer;
-  }
-
-  private choose(name: string, versionSpec: string): string | null {
-    try {
-      return resolveRange(this.candidates.get(name) ?? [], versionSpec)?.uuid ?? null;
-    } catch (error) {
-      // Ranges are validated on the way in; one stored some other way simply resolves to nothing.
-      if (error instanceof InvalidVersionSpecError) return null;
-      throw error;
-    }
-  }
 }
