@@ -1,44 +1,44 @@
-import { ExitCode } from '../exit-codes.js';
+/**
+ * Failures of a registry request. Each is a class of its own; what it means as an exit code is decided in one
+ * place, cli/exit-codes.ts.
+ */
 
-/** Failures of a registry request, mapped to the CLI's exit codes (SPEC §5). */
-export abstract class RegistryClientError extends Error {
-  abstract readonly exitCode: number;
-}
+const HOW_TO_START = 'start it with `omnibase serve`, or point --url or OMNIBASE_URL at a running registry';
 
 /**
  * The registry could not answer: nothing listens at the URL, the request timed out, something that is not
  * the registry answered, or the server reported SERVICE_UNAVAILABLE (its database is down). Reads fall
- * back to the cache; writes stop with exit 3.
+ * back to the cache. For a write it means the write provably never reached the registry (the connection or
+ * the name lookup failed), so nothing changed.
  */
-export class RegistryUnreachableError extends RegistryClientError {
+export class RegistryUnreachableError extends Error {
   override readonly name = 'RegistryUnreachableError';
-  readonly exitCode = ExitCode.Unreachable;
   constructor(
     readonly url: string,
     readonly reason: string,
+    write = false,
   ) {
-    super(
-      `the registry at ${url} is unreachable (${reason}); start it with \`omnibase serve\`, or point --url or ` +
-        'OMNIBASE_URL at a running registry',
-    );
+    super(`the registry at ${url} is unreachable (${reason}); ${write ? 'the write was never sent, so nothing changed; ' : ''}${HOW_TO_START}`);
   }
 }
 
-/** What the CLI does with each `extensions.code` the server sends. */
-const EXIT_CODES: Record<string, number> = {
-  NOT_FOUND: ExitCode.NotFound,
-  UNAUTHENTICATED: ExitCode.Unauthorized,
-  FORBIDDEN: ExitCode.Unauthorized,
-  ALREADY_EXISTS: ExitCode.Conflict,
-  REVISION_CONFLICT: ExitCode.Conflict,
-  DEPENDENCY_CYCLE: ExitCode.Conflict,
-  // The patch asks for something no state of the registry allows (a new uuid, name or version): retrying
-  // after a re-read cannot help, unlike a conflict, so it is invalid input.
-  IMMUTABLE_FIELD: ExitCode.InvalidInput,
-  METADATA_VALIDATION_ERROR: ExitCode.InvalidInput,
-  INVALID_VERSION_SPEC: ExitCode.InvalidInput,
-  BAD_USER_INPUT: ExitCode.InvalidInput,
-};
+/**
+ * A write was sent (or may have been) and no answer came: a timeout, a connection cut after the request went
+ * out, a gateway's error, or the server saying its database went away. The registry may have applied it.
+ */
+export class WriteOutcomeUnknownError extends Error {
+  override readonly name = 'WriteOutcomeUnknownError';
+  constructor(
+    readonly url: string,
+    readonly reason: string,
+    howToCheck: string,
+  ) {
+    super(
+      `the registry at ${url} did not confirm the write (${reason}): it may or may not have been applied. ` +
+        `Check with \`${howToCheck}\` (it shows what the registry holds now) before trying again`,
+    );
+  }
+}
 
 export interface RegistryErrorExtensions {
   readonly code?: string;
@@ -56,34 +56,29 @@ function withAdvice(message: string, extensions: RegistryErrorExtensions): strin
 }
 
 /** The registry answered with a GraphQL error carrying `extensions.code` (SPEC §3). */
-export class RegistryResponseError extends RegistryClientError {
+export class RegistryResponseError extends Error {
   override readonly name = 'RegistryResponseError';
   readonly code: string;
-  readonly exitCode: number;
   constructor(
     message: string,
     readonly extensions: RegistryErrorExtensions,
   ) {
     super(withAdvice(message, extensions));
     this.code = extensions.code ?? 'UNKNOWN';
-    this.exitCode = EXIT_CODES[this.code] ?? ExitCode.Unexpected;
   }
 }
 
-/** A read with --offline (or a write while offline) that the cache cannot answer. */
-export class OfflineError extends RegistryClientError {
+/** A read with --offline that the cache cannot answer. */
+export class OfflineError extends Error {
   override readonly name = 'OfflineError';
-  readonly exitCode = ExitCode.Unreachable;
 }
 
-/** The registry has no entry for what was asked: exit 4. */
-export class ComponentNotFoundError extends RegistryClientError {
+/** The registry has no entry for what was asked. */
+export class ComponentNotFoundError extends Error {
   override readonly name = 'ComponentNotFoundError';
-  readonly exitCode = ExitCode.NotFound;
 }
 
-/** A bad argument found before anything is sent: exit 2. */
-export class UsageInputError extends RegistryClientError {
+/** A bad argument found before anything is sent. */
+export class UsageInputError extends Error {
   override readonly name = 'UsageInputError';
-  readonly exitCode = ExitCode.InvalidInput;
 }

@@ -1,8 +1,18 @@
 import type { Writable } from 'node:stream';
+import { Option } from 'clipanion';
+import * as t from 'typanion';
 import type { ComponentFieldsFragment } from '../generated/graphql.js';
 
 export const OUTPUT_FORMATS = ['human', 'json', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** The one --output option, which every command that prints what it read or wrote declares with this. */
+export function outputOption(): OutputFormat {
+  return Option.String('--output', 'human', {
+    description: 'human (tables and trees), json or yaml (stable, with the GraphQL field names)',
+    validator: t.isEnum(OUTPUT_FORMATS),
+  });
+}
 
 /** Writes data as stable JSON or YAML: the shape the GraphQL operation returned, field names unchanged. */
 export async function writeStructured(stdout: Writable, format: 'json' | 'yaml', data: unknown): Promise<void> {

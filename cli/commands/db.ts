@@ -1,7 +1,10 @@
-import { Command, Option } from 'clipanion';
-import { databaseTargetFromEnv, describeTarget } from '../../src/db/target.js';
+import { Command } from 'clipanion';
+import type { Database } from '../../src/db/database.js';
+import { databaseTargetFromEnv, describeTarget, type DatabaseTarget } from '../../src/db/target.js';
+import { outputOption, writeStructured } from '../client/output.js';
 import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
+import { DATABASE_SETTINGS } from '../settings.js';
 
 const DATABASE_DETAILS = `
   The database is PostgreSQL when DATABASE_URL is set (postgresql://…), else the embedded database in
@@ -9,17 +12,38 @@ const DATABASE_DETAILS = `
   process at a time: stop \`omnibase serve\` first.
 `;
 
-/** The database modules, loaded when a command needs them: commands that talk GraphQL never do. */
-export async function loadDatabase() {
-  const [{ openDatabase }, { migrate, migrationStatus }] = await Promise.all([
+export interface DatabaseUse {
+  /**
+   * `prepared` (the default): migrated when embedded, checked on PostgreSQL (prepareDatabase), as every command
+   * that works on the registry's tables needs; `migrated`: migrated on either; `as-is`: untouched (db status).
+   */
+  readonly state?: 'prepared' | 'migrated' | 'as-is';
+}
+
+/**
+ * Opens the registry's database (DATABASE_URL, else the embedded one), runs `work` and closes it whatever
+ * happens. The database modules load here: commands that talk GraphQL never load them.
+ */
+export async function withDatabase<T>(work: (db: Database, target: DatabaseTarget, applied: string[]) => Promise<T>, { state = 'prepared' }: DatabaseUse = {}): Promise<T> {
+  const target = databaseTargetFromEnv();
+  const [{ openDatabase }, { explainConnectionError, prepareDatabase }] = await Promise.all([
     import('../../src/db/database.js'),
     import('../../src/db/migrate.js'),
   ]);
-  return { openDatabase, migrate, migrationStatus };
+  const db = await openDatabase(target);
+  try {
+    const applied = state === 'as-is' ? [] : await prepareDatabase(db, target, { migrate: state === 'migrated' });
+    return await work(db, target, applied);
+  } catch (error) {
+    throw explainConnectionError(error, target);
+  } finally {
+    await db.close();
+  }
 }
 
 export class DbMigrateCommand extends RegistryCommand {
   static override paths = [['db', 'migrate']];
+  static override settings = DATABASE_SETTINGS;
   static override usage = Command.Usage({
     category: 'Database',
     description: 'Apply pending migrations (compatible with `prisma migrate deploy`)',
@@ -27,55 +51,46 @@ export class DbMigrateCommand extends RegistryCommand {
   });
 
   protected async run(): Promise<number> {
-    const target = databaseTargetFromEnv();
-    const { openDatabase, migrate } = await loadDatabase();
-    const db = await openDatabase(target);
-    try {
-      const applied = await migrate(db);
-      const where = describeTarget(target);
-      this.context.stdout.write(
-        applied.length ? applied.map((name) => `applied ${name}\n`).join('') : `${where} is up to date\n`,
-      );
-      return ExitCode.Ok;
-    } finally {
-      await db.close();
-    }
+    return withDatabase(
+      async (_db, target, applied) => {
+        this.context.stdout.write(applied.length ? applied.map((name) => `applied ${name}\n`).join('') : `${describeTarget(target)} is up to date\n`);
+        return ExitCode.Ok;
+      },
+      { state: 'migrated' },
+    );
   }
 }
 
 export class DbStatusCommand extends RegistryCommand {
   static override paths = [['db', 'status']];
+  static override settings = DATABASE_SETTINGS;
   static override usage = Command.Usage({
     category: 'Database',
     description: 'List migrations with their state: applied, pending, failed, modified (file changed since) or unknown',
-    details: DATABASE_DETAILS,
+    details: `${DATABASE_DETAILS}
+      It only looks: even the embedded database, which other commands migrate when they open it, is left as it is.`,
   });
 
-  output = Option.String('--output', 'human', { description: 'human or json' });
+  output = outputOption();
 
   protected async run(): Promise<number> {
-    if (this.output !== 'human' && this.output !== 'json') {
-      this.context.stderr.write(`--output must be human or json (got "${this.output}")\n`);
-      return ExitCode.InvalidInput;
-    }
-    const target = databaseTargetFromEnv();
-    const { openDatabase, migrationStatus } = await loadDatabase();
-    const db = await openDatabase(target);
-    try {
-      const statuses = await migrationStatus(db);
-      if (this.output === 'json') {
-        this.context.stdout.write(`${JSON.stringify(statuses, null, 2)}\n`);
+    const { migrationStatus } = await import('../../src/db/migrate.js');
+    return withDatabase(
+      async (db, target) => {
+        const statuses = await migrationStatus(db);
+        if (this.output !== 'human') {
+          await writeStructured(this.context.stdout, this.output, statuses);
+          return ExitCode.Ok;
+        }
+        this.context.stdout.write(`${describeTarget(target)}\n`);
+        const width = Math.max(...statuses.map((status) => status.name.length), 9);
+        for (const status of statuses) {
+          const when = status.appliedAt ? `  ${status.appliedAt.toISOString()}` : '';
+          this.context.stdout.write(`${status.name.padEnd(width)}  ${status.state.padEnd(8)}${when}\n`);
+        }
         return ExitCode.Ok;
-      }
-      this.context.stdout.write(`${describeTarget(target)}\n`);
-      const width = Math.max(...statuses.map((status) => status.name.length), 9);
-      for (const status of statuses) {
-        const when = status.appliedAt ? `  ${status.appliedAt.toISOString()}` : '';
-        this.context.stdout.write(`${status.name.padEnd(width)}  ${status.state.padEnd(8)}${when}\n`);
-      }
-      return ExitCode.Ok;
-    } finally {
-      await db.close();
-    }
+      },
+      { state: 'as-is' },
+    );
   }
 }

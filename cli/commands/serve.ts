@@ -1,9 +1,20 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { RegistryCommand } from '../command.js';
+import { DATABASE_SETTINGS, type SettingName } from '../settings.js';
 
 export class ServeCommand extends RegistryCommand {
   static override paths = [['serve']];
+  static override settings: readonly SettingName[] = [
+    ...DATABASE_SETTINGS,
+    'OMNIBASE_CONFIG_DIR',
+    'OMNIBASE_LOG_LEVEL',
+    'OMNIBASE_LOG_FORMAT',
+    'OMNIBASE_INTROSPECTION',
+    'OMNIBASE_ANONYMOUS_CAPABILITIES',
+    'OMNIBASE_RESPONSE_CACHE_ENTRIES',
+    'OMNIBASE_SHUTDOWN_TIMEOUT_MS',
+  ];
   static override usage = Command.Usage({
     description: 'Run the registry server: GraphQL and GraphiQL at /graphql',
     details: `
@@ -24,6 +35,6 @@ export class ServeCommand extends RegistryCommand {
   protected async run(): Promise<number> {
     // Loaded here, not at the top: the server stack is heavy, and other commands should not pay for it.
     const { serve } = await import('../../src/server/serve.js');
-    return serve({ port: this.port, host: this.host, migrate: this.migrate, stderr: this.context.stderr });
+    return serve({ port: this.port, host: this.host, migrate: this.migrate });
   }
 }

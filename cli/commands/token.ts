@@ -1,13 +1,12 @@
 import { Command, Option } from 'clipanion';
-import * as t from 'typanion';
 import type { TokenRecord } from '../../src/auth/tokens.js';
 import type { Database } from '../../src/db/database.js';
-import { databaseTargetFromEnv } from '../../src/db/target.js';
-import { registryUrl, RegistryUrlError } from '../client/endpoint.js';
-import { fields, OUTPUT_FORMATS, table, writeStructured, type OutputFormat } from '../client/output.js';
+import { registryUrl } from '../client/endpoint.js';
+import { fields, outputOption, table, writeStructured } from '../client/output.js';
 import { RegistryCommand } from '../command.js';
 import { ExitCode } from '../exit-codes.js';
-import { loadDatabase } from './db.js';
+import { DATABASE_SETTINGS, type SettingName } from '../settings.js';
+import { withDatabase } from './db.js';
 
 const TOKEN_DETAILS = `
   Tokens are managed on the registry's database directly, so these commands run where the server's
@@ -15,9 +14,6 @@ const TOKEN_DETAILS = `
   one process can open at a time (stop \`omnibase serve\` first). Clients send a token as
   "Authorization: Bearer <token>"; the CLI reads it from OMNIBASE_TOKEN.
 `;
-
-const outputOption = () =>
-  Option.String('--output', 'human', { description: 'human, json or yaml', validator: t.isEnum(OUTPUT_FORMATS) }) as OutputFormat;
 
 /** The token fields a script reads, with dates as ISO strings. */
 function plain(record: TokenRecord) {
@@ -31,38 +27,15 @@ function plain(record: TokenRecord) {
   };
 }
 
-/** Opens the database, runs `work` with the token functions, and closes it whatever happens. */
+/** Runs `work` with the token functions on the registry's database, made ready for them (see withDatabase). */
 async function withTokens<T>(work: (tokens: typeof import('../../src/auth/tokens.js'), db: Database) => Promise<T>): Promise<T> {
-  const target = databaseTargetFromEnv();
-  const [{ openDatabase }, tokens] = await Promise.all([loadDatabase(), import('../../src/auth/tokens.js')]);
-  const db = await openDatabase(target);
-  try {
-    return await work(tokens, db);
-  } finally {
-    await db.close();
-  }
-}
-
-/** Registry errors (a bad name, an unknown id) end as one line and their exit code. */
-async function reportingRegistryErrors(stderr: NodeJS.WritableStream, run: () => Promise<number>): Promise<number> {
-  const { BadUserInputError, NotFoundError } = await import('../../src/resolvers/errors.js');
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof BadUserInputError) {
-      stderr.write(`error: ${error.message}\n`);
-      return ExitCode.InvalidInput;
-    }
-    if (error instanceof NotFoundError) {
-      stderr.write(`error: ${error.message}\n`);
-      return ExitCode.NotFound;
-    }
-    throw error;
-  }
+  const tokens = await import('../../src/auth/tokens.js');
+  return withDatabase((db) => work(tokens, db));
 }
 
 export class TokenCreateCommand extends RegistryCommand {
   static override paths = [['token', 'create']];
+  static override settings = DATABASE_SETTINGS;
   static override usage = Command.Usage({
     category: 'Tokens',
     description: 'Create a token with a name and capabilities; the token is printed this once',
@@ -80,8 +53,7 @@ export class TokenCreateCommand extends RegistryCommand {
   output = outputOption();
 
   protected async run(): Promise<number> {
-    return reportingRegistryErrors(this.context.stderr, () =>
-      withTokens(async ({ createToken }, db) => {
+    return withTokens(async ({ createToken }, db) => {
         const { token, record } = await createToken(db, { name: this.name, capabilities: this.capabilities.map((c) => c.toUpperCase()) });
         if (this.output === 'human') {
           this.context.stdout.write(
@@ -95,15 +67,15 @@ export class TokenCreateCommand extends RegistryCommand {
         } else {
           await writeStructured(this.context.stdout, this.output, { token, ...plain(record) });
         }
-        this.context.stderr.write('The token is shown this once: store it now (clients read it from OMNIBASE_TOKEN).\n');
-        return ExitCode.Ok;
-      }),
-    );
+      this.context.stderr.write('The token is shown this once: store it now (clients read it from OMNIBASE_TOKEN).\n');
+      return ExitCode.Ok;
+    });
   }
 }
 
 export class TokenListCommand extends RegistryCommand {
   static override paths = [['token', 'list']];
+  static override settings = DATABASE_SETTINGS;
   static override usage = Command.Usage({
     category: 'Tokens',
     description: 'List tokens: id, name, capabilities, when created, last used and revoked (never the tokens themselves)',
@@ -137,6 +109,7 @@ export class TokenListCommand extends RegistryCommand {
 
 export class TokenRevokeCommand extends RegistryCommand {
   static override paths = [['token', 'revoke']];
+  static override settings = DATABASE_SETTINGS;
   static override usage = Command.Usage({
     category: 'Tokens',
     description: 'Revoke a token by its id: requests with it are refused from then on',
@@ -147,18 +120,17 @@ export class TokenRevokeCommand extends RegistryCommand {
   id = Option.String({ name: 'id' });
 
   protected async run(): Promise<number> {
-    return reportingRegistryErrors(this.context.stderr, () =>
-      withTokens(async ({ revokeToken }, db) => {
-        const record = await revokeToken(db, this.id);
-        this.context.stdout.write(`revoked: ${record.id} (${record.name}) at ${record.revokedAt!.toISOString()}\n`);
-        return ExitCode.Ok;
-      }),
-    );
+    return withTokens(async ({ revokeToken }, db) => {
+      const record = await revokeToken(db, this.id);
+      this.context.stdout.write(`revoked: ${record.id} (${record.name}) at ${record.revokedAt!.toISOString()}\n`);
+      return ExitCode.Ok;
+    });
   }
 }
 
 export class TokenLocalCommand extends RegistryCommand {
   static override paths = [['token', 'local']];
+  static override settings: readonly SettingName[] = ['OMNIBASE_URL', 'OMNIBASE_CONFIG_DIR'];
   static override usage = Command.Usage({
     category: 'Tokens',
     description: 'Print the local credential that `omnibase serve` wrote for a server on this machine',
@@ -174,17 +146,10 @@ export class TokenLocalCommand extends RegistryCommand {
 
   protected async run(): Promise<number> {
     const { findLocalToken, credentialsPath } = await import('../../src/auth/local-credential.js');
-    let url: string;
-    try {
-      url = registryUrl(this.url, this.context.env);
-    } catch (error) {
-      if (!(error instanceof RegistryUrlError)) throw error;
-      this.context.stderr.write(`error: ${error.message}\n`);
-      return ExitCode.InvalidInput;
-    }
-    const token = await findLocalToken(url, this.context.env);
+    const url = registryUrl(this.url, this.env);
+    const token = await findLocalToken(url, this.env);
     if (!token) {
-      this.context.stderr.write(`error: ${credentialsPath(this.context.env)} holds no credential for ${url}; start \`omnibase serve\` on loopback first\n`);
+      this.context.stderr.write(`error: ${credentialsPath(this.env)} holds no credential for ${url}; start \`omnibase serve\` on loopback first\n`);
       return ExitCode.NotFound;
     }
     this.context.stdout.write(`${token}\n`);

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
 import { RegistryCommand } from '../command.js';
-import { ExitCode } from '../exit-codes.js';
+import { ExitCode, exitCodeOf } from '../exit-codes.js';
 
 export class ValidateMetadataCommand extends RegistryCommand {
   static override paths = [['validate', 'metadata']];
@@ -19,13 +19,12 @@ export class ValidateMetadataCommand extends RegistryCommand {
     // The validator compiles its schema when loaded; only commands that validate load it.
     const [{ MetadataParseError, readMetadataFile }, { formatProblems, MetadataValidationError, validateMetadata }] =
       await Promise.all([import('../../src/metadata/parse.js'), import('../../src/metadata/validate.js')]);
-    let invalid = 0;
+    let exitCode: number = ExitCode.Ok;
     for (const file of this.files) {
       try {
         const document = validateMetadata(await readMetadataFile(file));
         this.context.stdout.write(`valid: ${file} (${document.name}@${document.version})\n`);
       } catch (error) {
-        invalid += 1;
         if (error instanceof MetadataValidationError) {
           this.context.stderr.write(`${file}: ${formatProblems(error)}\n`);
         } else if (error instanceof MetadataParseError) {
@@ -33,8 +32,9 @@ export class ValidateMetadataCommand extends RegistryCommand {
         } else {
           throw error;
         }
+        exitCode = exitCodeOf(error);
       }
     }
-    return invalid ? ExitCode.InvalidInput : ExitCode.Ok;
+    return exitCode;
   }
 }

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { migrationsDir } from '../paths.js';
 import type { Database, SqlSession } from './database.js';
+import { DatabaseConfigError, describeTarget, type DatabaseTarget } from './target.js';
 
 // Prisma Migrate's own bookkeeping, reproduced exactly so `prisma migrate deploy` and `omnibase db migrate`
 // can take turns on one database: the same table, the same lock key, the same checksum.
@@ -150,4 +151,60 @@ export async function migrationStatus(db: Database, local?: LocalMigration[]): P
 /** True when every local migration is applied and none has failed: what readiness means. */
 export function isUpToDate(statuses: readonly MigrationStatus[]): boolean {
   return statuses.every((status) => status.state === 'applied' || status.state === 'modified' || status.state === 'unknown');
+}
+
+/** A command needs migrations a PostgreSQL database lacks: which, and how to apply them. */
+export class PendingMigrationsError extends Error {
+  override readonly name = 'PendingMigrationsError';
+  constructor(
+    where: string,
+    readonly pending: readonly MigrationStatus[],
+  ) {
+    const names = pending.map((status) => (status.state === 'failed' ? `${status.name} (failed)` : status.name));
+    super(
+      `${where} has ${pending.length} migration(s) not applied (${names.join(', ')}); apply them with \`omnibase db migrate\` ` +
+        '(or start the server with `omnibase serve --migrate`)',
+    );
+  }
+}
+
+/** The database server cannot be reached: nothing listens, the host does not resolve or answer. */
+export class DatabaseUnreachableError extends Error {
+  override readonly name = 'DatabaseUnreachableError';
+}
+
+// Connection failures of pg: socket errors, and SQLSTATE classes 08 (connection exception) and 57P03 (starting up).
+const UNREACHABLE = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|ECONNRESET|08...|57P03)$/;
+// The server answered but refused these credentials or this database (28: authorization, 3D000: no such database).
+const MISCONFIGURED = /^(28...|3D000)$/;
+
+/** A failure to start using the database, as the error a user can act on (or as it was). */
+export function explainConnectionError(error: unknown, target: DatabaseTarget): unknown {
+  if (target.engine !== 'postgres' || !(error instanceof Error)) return error;
+  const code = (error as { code?: unknown }).code;
+  const where = describeTarget(target);
+  if ((typeof code === 'string' && UNREACHABLE.test(code)) || /timeout exceeded when trying to connect/i.test(error.message)) {
+    return new DatabaseUnreachableError(`cannot reach ${where} (${error.message || code}); is it running, and is DATABASE_URL right?`);
+  }
+  if (typeof code === 'string' && MISCONFIGURED.test(code)) {
+    return new DatabaseConfigError(`DATABASE_URL does not work: ${where} says "${error.message}"; check its user, password and database name`);
+  }
+  return error;
+}
+
+/**
+ * Makes an open database ready for the registry's code, as every command that uses it must before its first
+ * query. The embedded database belongs to this installation and is migrated (as \`serve\` always did);
+ * PostgreSQL is migrated only when asked (\`serve --migrate\`), since that is an operator's step, and is
+ * otherwise checked: PendingMigrationsError names what is missing. Returns the migrations applied.
+ */
+export async function prepareDatabase(db: Database, target: DatabaseTarget, { migrate: apply = false } = {}): Promise<string[]> {
+  try {
+    if (target.engine === 'pglite' || apply) return await migrate(db);
+    const behind = (await migrationStatus(db)).filter((status) => status.state === 'pending' || status.state === 'failed');
+    if (behind.length) throw new PendingMigrationsError(describeTarget(target), behind);
+    return [];
+  } catch (error) {
+    throw explainConnectionError(error, target);
+  }
 }

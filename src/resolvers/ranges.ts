@@ -6,9 +6,9 @@ export interface Candidate {
   readonly lifecycle: string;
 }
 
-/** Checks a version range with npm's grammar; an empty or invalid range is refused, never read as "*". */
+/** Checks a version range with npm's grammar. An empty range means "*", as in npm; an invalid one is refused. */
 export function assertVersionSpec(spec: string): void {
-  if (spec.trim() === '' || semver.validRange(spec) === null) throw new InvalidVersionSpecError(spec);
+  if (semver.validRange(spec) === null) throw new InvalidVersionSpecError(spec);
 }
 
 /**

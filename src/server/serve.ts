@@ -1,58 +1,41 @@
-import type { Writable } from 'node:stream';
-import { anonymousCapabilities, AuthConfigError, isLoopback, tokenAuthorizer } from '../auth/authorizer.js';
+import { anonymousCapabilities, isLoopback, tokenAuthorizer } from '../auth/authorizer.js';
 import { credentialsPath } from '../auth/local-credential.js';
 import { ensureLocalCredential } from '../auth/local-token.js';
-import { cacheEntriesFromEnv, registryHeadFor, ResponseCacheConfigError } from '../cache/response-cache.js';
+import { cacheEntriesFromEnv, registryHeadFor } from '../cache/response-cache.js';
 import { openDatabase } from '../db/database.js';
-import { migrate, migrationStatus } from '../db/migrate.js';
+import { prepareDatabase } from '../db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../db/target.js';
 import { createLogger } from '../logger.js';
 import { listen } from './http.js';
-import { ShutdownConfigError, shutdownTimeoutFromEnv } from './shutdown.js';
+import { introspectionFromEnv } from './limits.js';
+import { shutdownTimeoutFromEnv } from './shutdown.js';
 
 export interface ServeOptions {
   readonly port: number;
   readonly host: string;
   /** Apply pending migrations on PostgreSQL; the embedded database always migrates itself. */
   readonly migrate: boolean;
-  readonly stderr: Writable;
 }
 
 /**
- * Runs the server until SIGINT or SIGTERM: opens the database, checks or applies migrations, listens,
- * and shuts down when signalled. Resolves with the process exit code.
+ * Runs the server until SIGINT or SIGTERM: reads its settings (a bad one throws before the database is
+ * opened), opens the database, checks or applies migrations (prepareDatabase), listens, and shuts down when
+ * signalled. Resolves with the process exit code.
  */
-export async function serve({ port, host, migrate: applyMigrations, stderr }: ServeOptions): Promise<number> {
+export async function serve({ port, host, migrate: applyMigrations }: ServeOptions): Promise<number> {
   const logger = createLogger();
   const target = databaseTargetFromEnv();
-  let shutdownTimeoutMs: number;
-  let cacheEntries: number;
-  let anonymous: ReturnType<typeof anonymousCapabilities>;
-  try {
-    shutdownTimeoutMs = shutdownTimeoutFromEnv();
-    cacheEntries = cacheEntriesFromEnv();
-    anonymous = anonymousCapabilities(host);
-  } catch (error) {
-    if (!(error instanceof ShutdownConfigError) && !(error instanceof ResponseCacheConfigError) && !(error instanceof AuthConfigError)) throw error;
-    stderr.write(`error: ${error.message}\n`);
-    return 2; // the CLI's exit code for invalid input
-  }
+  const shutdownTimeoutMs = shutdownTimeoutFromEnv();
+  const cacheEntries = cacheEntriesFromEnv();
+  const anonymous = anonymousCapabilities(host);
+  introspectionFromEnv(); // read again by the GraphQL server; checked here, before anything is opened
   const db = await openDatabase(target);
   // Every instance on one PostgreSQL reads the same head, so a write or a revocation through one is seen by all at once.
   const head = registryHeadFor(target, db);
   try {
+    const applied = await prepareDatabase(db, target, { migrate: applyMigrations });
     if (target.engine === 'pglite' || applyMigrations) {
-      const applied = await migrate(db);
       logger.info({ applied, database: describeTarget(target) }, applied.length ? 'migrations applied' : 'database up to date');
-    } else {
-      const pending = (await migrationStatus(db)).filter((status) => status.state === 'pending' || status.state === 'failed');
-      if (pending.length) {
-        stderr.write(
-          `${describeTarget(target)} has ${pending.length} migration(s) not applied (${pending.map((s) => s.name).join(', ')}); ` +
-            'run `omnibase db migrate` or start with --migrate\n',
-        );
-        return 1;
-      }
     }
     const authorizer = tokenAuthorizer({ db, anonymous, head });
     const responseCache = cacheEntries > 0 ? { maxEntries: cacheEntries } : false;

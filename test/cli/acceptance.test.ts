@@ -107,7 +107,8 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
     await writeFile(file('late.yml'), stringify(late));
     const add = await omnibase(['registry', 'add', file('late.yml')], env);
     expect(add.code).toBe(ExitCode.Unreachable);
-    expect(add.stderr).toContain('is unreachable');
+    expect(add.stderr).toContain('is unreachable (connect ECONNREFUSED');
+    expect(add.stderr).toContain('the write was never sent, so nothing changed');
     expect(await snapshot()).toEqual(before);
 
     server = startOmnibase(['serve', '--port', port], serverEnv, 'dist');

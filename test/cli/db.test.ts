@@ -92,7 +92,7 @@ describe('omnibase db migrate and db status', () => {
     const result = await cli('db', 'status', '--output', 'xml');
     expect(result.code).toBe(ExitCode.InvalidInput);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('--output must be human or json (got "xml")\n');
+    expect(result.stderr).toMatch(/^Usage Error: Invalid value for --output: expected one of "human", "json", or "yaml" \(got "xml"\)\n/);
   });
 });
 
@@ -173,11 +173,15 @@ describe('omnibase db with an unusable DATABASE_URL', () => {
     );
   });
 
-  it('reports an unreachable PostgreSQL as one error line with exit 1', async () => {
+  it('reports an unreachable PostgreSQL as one error line with exit 3, for every command that opens it', async () => {
     restoreEnv = setEnv({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere', OMNIBASE_DATA_DIR: undefined });
-    const result = await cli('db', 'status');
-    expect(result.code).toBe(ExitCode.Unexpected);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^error: .*ECONNREFUSED.*\n$/);
+    for (const argv of [['db', 'status'], ['db', 'migrate'], ['token', 'list']]) {
+      const result = await cli(...argv);
+      expect(result.code, argv.join(' ')).toBe(ExitCode.Unreachable);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(
+        /^error: cannot reach PostgreSQL at 127\.0\.0\.1:1\/nowhere \(.*ECONNREFUSED.*\); is it running, and is DATABASE_URL right\?\n$/,
+      );
+    }
   });
 });

@@ -149,6 +149,11 @@ describe('omnibase registry get', () => {
     const human = await cli('registry', 'get', 'yaml-lint@2');
     expect(human.stdout).toContain(`uuid          ${LINT_2}\n`);
     expect(human.stdout).toContain(`  uuid ${PARSER} → yaml-parser@2.1.3\n`);
+    // An empty range is "*", as in npm, online and offline.
+    const empty = await cli('registry', 'get', 'yaml-lint@', '--output', 'json');
+    expect(JSON.parse(empty.stdout)).toMatchObject({ uuid: LINT_2 });
+    const offline = await cli('registry', 'get', 'yaml-lint@', '--offline', '--output', 'json');
+    expect(JSON.parse(offline.stdout)).toMatchObject({ uuid: LINT_2 });
   });
 
   it('exits 4 naming what was not found', async () => {

@@ -86,14 +86,14 @@ describe('omnibase serve (subprocess)', () => {
   });
 
   it.runIf(testEngine === 'postgres')(
-    'refuses to start on an unmigrated PostgreSQL without --migrate, exit 1',
+    'refuses to start on an unmigrated PostgreSQL without --migrate, exit 2, naming the migrations and how to apply them',
     async () => {
       const unmigrated = await cliDatabase();
       try {
         const serve = startOmnibase(['serve', '--port', '0'], unmigrated.env);
-        expect(await within(serve.exited, 30_000, 'refusal')).toBe(ExitCode.Unexpected);
-        expect(serve.stderr()).toMatch(/^PostgreSQL at 127\.0\.0\.1:5432\/\w+ has \d+ migration\(s\) not applied \(\d{14}_init/);
-        expect(serve.stderr()).toContain('run `omnibase db migrate` or start with --migrate');
+        expect(await within(serve.exited, 30_000, 'refusal')).toBe(ExitCode.InvalidInput);
+        expect(serve.stderr()).toMatch(/^error: PostgreSQL at 127\.0\.0\.1:5432\/\w+ has \d+ migration\(s\) not applied \(\d{14}_init/);
+        expect(serve.stderr()).toMatch(/; apply them with `omnibase db migrate` \(or start the server with `omnibase serve --migrate`\)\n$/);
         expect(serve.stdout()).not.toContain('registry listening');
       } finally {
         await unmigrated.dispose();
@@ -166,14 +166,14 @@ describe('omnibase serve (in-process)', () => {
     }
   });
 
-  it.runIf(testEngine === 'postgres')('refuses an unmigrated PostgreSQL without --migrate (exit 1)', async () => {
+  it.runIf(testEngine === 'postgres')('refuses an unmigrated PostgreSQL without --migrate (exit 2)', async () => {
     const unmigrated = await cliDatabase();
     const restore = setEnv(unmigrated.env);
     try {
       const result = await cli('serve', '--port', '0');
-      expect(result.code).toBe(ExitCode.Unexpected);
+      expect(result.code).toBe(ExitCode.InvalidInput);
       expect(result.stdout).toBe('');
-      expect(result.stderr).toMatch(/migration\(s\) not applied \(\d{14}_init.*run `omnibase db migrate` or start with --migrate\n$/);
+      expect(result.stderr).toMatch(/migration\(s\) not applied \(\d{14}_init.*apply them with `omnibase db migrate`/);
     } finally {
       restore();
       await unmigrated.dispose();

@@ -1,8 +1,7 @@
 import { Command, Option } from 'clipanion';
-import * as t from 'typanion';
 import { RegistryResponseError } from '../../client/errors.js';
-import { writeStructured } from '../../client/output.js';
-import { ExitCode } from '../../exit-codes.js';
+import { outputOption, writeStructured } from '../../client/output.js';
+import { ExitCode, exitCodeOf } from '../../exit-codes.js';
 import { CONNECTION_DETAILS, RegistryClientCommand } from './base.js';
 
 export interface AddResult {
@@ -33,7 +32,7 @@ export class RegistryAddCommand extends RegistryClientCommand {
   });
 
   files = Option.Rest({ required: 1, name: 'metadata.yml' });
-  output = Option.String('--output', 'human', { description: 'human, json or yaml', validator: t.isEnum(['human', 'json', 'yaml'] as const) });
+  output = outputOption();
 
   protected async run(): Promise<number> {
     // The validator compiles its schema when loaded; registering is worth that, reading is not.
@@ -52,21 +51,22 @@ export class RegistryAddCommand extends RegistryClientCommand {
         document = await readMetadataFile(file);
         validateMetadata(document);
       } catch (error) {
-        if (error instanceof MetadataValidationError) fail(ExitCode.InvalidInput, `${file}: ${formatProblems(error)}`);
-        else if (error instanceof MetadataParseError) fail(ExitCode.InvalidInput, `MetadataParseError: ${error.message}`);
+        if (error instanceof MetadataValidationError) fail(exitCodeOf(error), `${file}: ${formatProblems(error)}`);
+        else if (error instanceof MetadataParseError) fail(exitCodeOf(error), `MetadataParseError: ${error.message}`);
         else throw error;
         continue;
       }
       let payload;
       try {
-        ({ register: payload } = await client.request(RegisterComponentDocument, { metadata: document }));
+        const uuid = (document as { uuid: string }).uuid.toLowerCase();
+        ({ register: payload } = await client.write(RegisterComponentDocument, { metadata: document }, { howToCheck: `omnibase registry get ${uuid}` }));
       } catch (error) {
         if (!(error instanceof RegistryResponseError)) throw error;
         if (error.code === 'METADATA_VALIDATION_ERROR' && Array.isArray(error.extensions.errors)) {
           // The server's verdict prints exactly as the local validator's would.
-          fail(ExitCode.InvalidInput, `${file}: ${formatProblems(new MetadataValidationError(error.extensions.errors))}`);
+          fail(exitCodeOf(error), `${file}: ${formatProblems(new MetadataValidationError(error.extensions.errors))}`);
         } else {
-          fail(error.exitCode, `error: ${file}: ${error.message}`);
+          fail(exitCodeOf(error), `error: ${file}: ${error.message}`);
         }
         continue;
       }

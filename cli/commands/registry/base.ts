@@ -1,24 +1,23 @@
 import { Option } from 'clipanion';
-import ms from 'ms';
-import * as t from 'typanion';
-import { InvalidVersionSpecError } from '../../../src/resolvers/errors.js';
 import type { RegistryCache } from '../../cache/store.js';
 import type { CacheMode } from '../../cache/read-through.js';
-import { RegistryCommand, reportError } from '../../command.js';
-import { RegistryUrlError, registryToken, registryUrl } from '../../client/endpoint.js';
-import { RegistryClientError, UsageInputError } from '../../client/errors.js';
-import { OUTPUT_FORMATS, type OutputFormat } from '../../client/output.js';
+import { RegistryCommand } from '../../command.js';
+import { registryToken, registryUrl } from '../../client/endpoint.js';
+import { UsageInputError } from '../../client/errors.js';
+import { outputOption } from '../../client/output.js';
 import type { RegistryClient } from '../../client/transport.js';
-import { ExitCode } from '../../exit-codes.js';
+import { CLIENT_SETTINGS, DURATION_EXAMPLES, durationMs } from '../../settings.js';
 
 /** Said in every registry command's --help: where it connects, with what, and where it caches. */
 export const CONNECTION_DETAILS = `
   The registry is --url, else OMNIBASE_URL, else http://127.0.0.1:4000/graphql. The token is OMNIBASE_TOKEN,
   else the local credential that \`omnibase serve\` writes on this machine. Every answer is stored in the cache
-  under OMNIBASE_CACHE_DIR (default $XDG_CACHE_HOME/omnibase).
+  under OMNIBASE_CACHE_DIR (default $XDG_CACHE_HOME/omnibase). A request gets no answer after
+  OMNIBASE_REQUEST_TIMEOUT (default 15s).
 
-  Exit codes: 0 ok, 1 unexpected, 2 invalid input, 3 registry unreachable (and nothing usable cached),
-  4 not found, 5 unauthenticated or forbidden, 6 conflict.
+  Exit codes: 0 ok, 1 unexpected, 2 invalid input, 3 registry unreachable (and nothing usable cached; for a
+  write: never sent, nothing changed), 4 not found, 5 unauthenticated or forbidden, 6 conflict, 7 a write
+  sent without an answer (it may or may not have been applied).
 `;
 
 export const READ_DETAILS = `
@@ -29,22 +28,18 @@ export const READ_DETAILS = `
 
 export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** "30s", "10m", "2h", "1d", or a bare number of seconds, as milliseconds; anything else is a usage error. */
+/** A duration given on the command line (--ttl, --interval) in ms; anything else is a usage error. */
 export function parseDuration(text: string, flag: string): number {
-  const value = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) * 1000 : ms(text.trim() as ms.StringValue);
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new UsageInputError(`${flag} must be a duration such as 30s, 10m, 2h or 1d (got "${text}")`);
-  }
+  const value = durationMs(text);
+  if (value === undefined) throw new UsageInputError(`${flag} must be ${DURATION_EXAMPLES} (got "${text}")`);
   return value;
 }
 
 /** A command that talks to the registry over GraphQL and keeps what it learns in the cache. */
 export abstract class RegistryClientCommand extends RegistryCommand {
-  url = Option.String('--url', { description: 'The registry GraphQL endpoint (default: $OMNIBASE_URL, else http://127.0.0.1:4000/graphql)' });
+  static override settings = CLIENT_SETTINGS;
 
-  protected get env(): NodeJS.ProcessEnv {
-    return this.context.env ?? process.env;
-  }
+  url = Option.String('--url', { description: 'The registry GraphQL endpoint (default: $OMNIBASE_URL, else http://127.0.0.1:4000/graphql)' });
 
   protected registryUrl(): string {
     return registryUrl(this.url, this.env);
@@ -54,7 +49,8 @@ export abstract class RegistryClientCommand extends RegistryCommand {
   protected async client(): Promise<RegistryClient> {
     const url = this.registryUrl();
     const [{ RegistryClient }, token] = await Promise.all([import('../../client/transport.js'), registryToken(url, this.env)]);
-    return new RegistryClient(url, token);
+    const timeout = this.env.OMNIBASE_REQUEST_TIMEOUT?.trim();
+    return new RegistryClient(url, token, timeout ? durationMs(timeout) : undefined);
   }
 
   private cachePromise: Promise<RegistryCache> | undefined;
@@ -67,30 +63,11 @@ export abstract class RegistryClientCommand extends RegistryCommand {
     );
     return this.cachePromise;
   }
-
-  override async execute(): Promise<number> {
-    try {
-      return await this.run();
-    } catch (error) {
-      if (error instanceof RegistryClientError) {
-        this.context.stderr.write(`error: ${error.message}\n`);
-        return error.exitCode;
-      }
-      if (error instanceof RegistryUrlError || error instanceof InvalidVersionSpecError) {
-        this.context.stderr.write(`error: ${error.message}\n`);
-        return ExitCode.InvalidInput;
-      }
-      return reportError(error, this.context.stderr);
-    }
-  }
 }
 
 /** A registry read: --output, and how it uses the cache. */
 export abstract class RegistryReadCommand extends RegistryClientCommand {
-  output = Option.String('--output', 'human', {
-    description: 'human (tables and trees), json or yaml (stable, the GraphQL field names)',
-    validator: t.isEnum(OUTPUT_FORMATS),
-  }) as OutputFormat;
+  output = outputOption();
   offline = Option.Boolean('--offline', false, { description: 'Answer from the cache only; never touch the network' });
   preferOffline = Option.Boolean('--prefer-offline', false, { description: 'Use a cache entry younger than --ttl before asking the registry' });
   ttl = Option.String('--ttl', { description: 'How old a cache entry --prefer-offline accepts (default $OMNIBASE_CACHE_TTL, else 5m)' });
@@ -103,7 +80,7 @@ export abstract class RegistryReadCommand extends RegistryClientCommand {
   protected ttlMs(): number {
     if (this.ttl !== undefined) return parseDuration(this.ttl, '--ttl');
     const fromEnv = this.env.OMNIBASE_CACHE_TTL?.trim();
-    return fromEnv ? parseDuration(fromEnv, 'OMNIBASE_CACHE_TTL') : 5 * 60_000;
+    return fromEnv ? durationMs(fromEnv)! : 5 * 60_000;
   }
 
   protected warn(line: string): void {

@@ -1,7 +1,6 @@
 import { Command, Option } from 'clipanion';
-import * as t from 'typanion';
 import { describeAge } from '../../cache/read-through.js';
-import { fields, OUTPUT_FORMATS, writeStructured } from '../../client/output.js';
+import { fields, outputOption, writeStructured } from '../../client/output.js';
 import { ExitCode } from '../../exit-codes.js';
 import { RegistryClientCommand } from './base.js';
 
@@ -29,7 +28,7 @@ export class RegistryCacheStatsCommand extends RegistryClientCommand {
     `,
   });
 
-  output = Option.String('--output', 'human', { description: 'human, json or yaml', validator: t.isEnum(OUTPUT_FORMATS) });
+  output = outputOption();
 
   protected async run(): Promise<number> {
     const stats = await (await this.openCache()).stats();

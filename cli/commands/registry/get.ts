@@ -8,13 +8,13 @@ import { CONNECTION_DETAILS, READ_DETAILS, RegistryReadCommand, UUID_PATTERN } f
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
 
-/** What `registry get` was asked for: a uuid, or a name and an npm range ("*" when none is given). */
+/** What `registry get` was asked for: a uuid, or a name and an npm range ("*" when none or an empty one is given, as in npm). */
 export type ComponentReference = { uuid: string } | { name: string; versionSpec: string };
 
 export function parseReference(text: string): ComponentReference {
   if (UUID_PATTERN.test(text)) return { uuid: text.toLowerCase() };
   const at = text.indexOf('@');
-  const [name, versionSpec] = at === -1 ? [text, '*'] : [text.slice(0, at), text.slice(at + 1)];
+  const [name, versionSpec] = at === -1 ? [text, '*'] : [text.slice(0, at), text.slice(at + 1).trim() || '*'];
   if (!NAME_PATTERN.test(name)) {
     throw new UsageInputError(`"${text}" is neither a uuid nor a component name[@range] (such as yaml-lint@^1.4)`);
   }
@@ -53,7 +53,7 @@ export class RegistryGetCommand extends RegistryReadCommand {
       lookup: async (cache) => {
         if ('uuid' in reference) return cache.component(reference.uuid);
         const { resolveCached } = await import('../../cache/offline.js');
-        return resolveCached(await cache.components(), reference.name, reference.versionSpec);
+        return resolveCached(await cache.componentsNamed(reference.name), reference.name, reference.versionSpec);
       },
       fetch: async () => {
         const client = await this.client();

@@ -3,7 +3,7 @@ import { text } from 'node:stream/consumers';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { UsageInputError } from '../../client/errors.js';
-import { writeStructured } from '../../client/output.js';
+import { outputOption, writeStructured } from '../../client/output.js';
 import { ExitCode } from '../../exit-codes.js';
 import { CONNECTION_DETAILS, RegistryClientCommand, UUID_PATTERN } from './base.js';
 
@@ -32,7 +32,7 @@ export class RegistryUpdateCommand extends RegistryClientCommand {
     description: 'Refuse unless the component is at this revision',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
   });
-  output = Option.String('--output', 'human', { description: 'human, json or yaml', validator: t.isEnum(['human', 'json', 'yaml'] as const) });
+  output = outputOption();
 
   protected async run(): Promise<number> {
     if (!UUID_PATTERN.test(this.uuid)) throw new UsageInputError(`"${this.uuid}" is not a uuid; \`omnibase registry get <name>\` shows a component's uuid`);
@@ -52,11 +52,12 @@ export class RegistryUpdateCommand extends RegistryClientCommand {
     }
     const client = await this.client();
     const { UpdateComponentDocument } = await import('../../generated/graphql.js');
-    const { update } = await client.request(UpdateComponentDocument, {
-      uuid: this.uuid.toLowerCase(),
-      patch,
-      expectedRevision: this.expectedRevision ?? null,
-    });
+    const uuid = this.uuid.toLowerCase();
+    const { update } = await client.write(
+      UpdateComponentDocument,
+      { uuid, patch, expectedRevision: this.expectedRevision ?? null },
+      { howToCheck: `omnibase registry get ${uuid}` },
+    );
     await (await this.openCache()).storeComponents([update.component]);
     if (this.output === 'human') {
       const { name, version } = update.component;
