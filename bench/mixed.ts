@@ -30,6 +30,35 @@ export interface MixedResult {
   /** Acknowledged writes read back afterwards with the content acknowledged, and those that were not. */
   readonly verified: number;
   readonly unverified: number;
+  /** Mean ms per commit by phase (registry_write_phase_ms), and the response cache's hit ratio, from the server's /metrics. */
+  readonly server: ServerFigures;
+}
+
+export interface ServerFigures {
+  readonly commits: number;
+  readonly writeMeanMs: { total: number; database: number; lockWait: number };
+  readonly cacheHitRatio: number;
+  /** The event loop's delay at the 99th percentile over the run, from Node's own histogram. */
+  readonly eventLoopLagP99Ms: number;
+}
+
+/** The server's own account of the run: where commits spent their time, the cache, the event loop. */
+async function serverFigures(graphqlUrl: string): Promise<ServerFigures> {
+  const text = await (await fetch(graphqlUrl.replace(/\/graphql$/, '/metrics'))).text();
+  const sum = (pattern: RegExp) =>
+    [...text.matchAll(pattern)].reduce((total, match) => total + Number(match[1]), 0);
+  const phase = (name: string) => ({
+    sum: sum(new RegExp(`^registry_write_phase_ms_sum\\{[^}]*phase="${name}"[^}]*\\} (\\S+)$`, 'gm')),
+    count: sum(new RegExp(`^registry_write_phase_ms_count\\{[^}]*phase="${name}"[^}]*\\} (\\S+)$`, 'gm')),
+  });
+  const total = phase('total');
+  const mean = (part: { sum: number }) => (total.count ? Math.round((part.sum / total.count) * 100) / 100 : 0);
+  return {
+    commits: total.count,
+    writeMeanMs: { total: mean(total), database: mean(phase('database')), lockWait: mean(phase('lock_wait')) },
+    cacheHitRatio: sum(/^registry_cache_hit_ratio (\S+)$/gm),
+    eventLoopLagP99Ms: Math.round(sum(/^nodejs_eventloop_lag_p99_seconds (\S+)$/gm) * 1000 * 10) / 10,
+  };
 }
 
 const strip = ({ latencies: _, ...rest }: LoadResult) => rest as LoadResult;
@@ -105,6 +134,7 @@ export async function mixedBench(
       },
     });
     const [writing, reading] = await Promise.all([writerLoad, readerLoad]);
+    const figures = await serverFigures(server.url);
     console.log(`mixed: ${acknowledged.length} writes acknowledged; reading each back…`);
     const { verified, unverified } = await verify(server.url, acknowledged);
     const all = [...(writing.latencies ?? []), ...(reading.latencies ?? [])];
@@ -123,6 +153,7 @@ export async function mixedBench(
       },
       verified,
       unverified,
+      server: figures,
     };
   } finally {
     await server.stop();

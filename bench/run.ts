@@ -7,6 +7,7 @@ import { cliOfflineBench, type CliOfflineResult } from './cli-offline.js';
 import { coreLoop, type CoreLoopResult } from './core-loop.js';
 import { graphBench, type GraphBenchResult } from './graph.js';
 import { growthBench, type GrowthResult } from './growth.js';
+import { importBench, type ImportResult } from './import.js';
 import { lookupBench, type LookupResult } from './lookup.js';
 import { mixedBench, type MixedResult } from './mixed.js';
 import { machine, type Percentiles } from './support.js';
@@ -54,9 +55,9 @@ const scenarios: Record<string, Scenario> = {
         return [
           line('bare `node:http` + `pg`', round.baseline, '—'),
           line('registry, response cache on (as deployed)', round.cached,
-            `ratio ${ratio(round.cached).toFixed(2)} ≥ 0.6: ${verdict(ratio(round.cached) >= 0.6)}; p95 < 10 ms: ${verdict(round.cached.latency.p95 < 10)}; milestone p95 < 100 ms: ${verdict(round.cached.latency.p95 < 100)}`),
+            `ratio ${ratio(round.cached).toFixed(2)} ≥ 0.65: ${verdict(ratio(round.cached) >= 0.65)}; p95 < 10 ms: ${verdict(round.cached.latency.p95 < 10)}; milestone p95 < 100 ms: ${verdict(round.cached.latency.p95 < 100)}`),
           line('registry, cache off', round.uncached,
-            `ratio ${ratio(round.uncached).toFixed(2)} ≥ 0.6: ${verdict(ratio(round.uncached) >= 0.6)}; p95 < 10 ms: ${verdict(round.uncached.latency.p95 < 10)}; milestone p95 < 100 ms: ${verdict(round.uncached.latency.p95 < 100)}`),
+            `ratio ${ratio(round.uncached).toFixed(2)} ≥ 0.45: ${verdict(ratio(round.uncached) >= 0.45)}; milestone p95 < 100 ms: ${verdict(round.uncached.latency.p95 < 100)}`),
         ];
       });
       return [
@@ -69,7 +70,7 @@ const scenarios: Record<string, Scenario> = {
           'database, so each ratio compares runs made a few seconds apart. Latency in ms, p50 / p95 / p99; errors are failed ' +
           'connections, timeouts, non-200 answers and answers with GraphQL errors.',
         '',
-        '| round | server | requests | req/s | p50 / p95 / p99 | errors | bars (ours: p95 < 10 ms, ≥ 0.6 × baseline) |',
+        '| round | server | requests | req/s | p50 / p95 / p99 | errors | bars (ours: cache on p95 < 10 ms and ≥ 0.65 × baseline; cache off ≥ 0.45 ×) |',
         '|---|---|---|---|---|---|---|',
         ...rows,
       ].join('\n');
@@ -95,6 +96,16 @@ const scenarios: Record<string, Scenario> = {
         '',
         `Acknowledged writes: ${num(r.acknowledged.registers)} registrations and ${num(r.acknowledged.updates)} patches; ` +
           `read back as acknowledged: **${num(r.verified)}**, not: **${num(r.unverified)}**.`,
+        ...(r.server
+          ? [
+              '',
+              `Where a commit's time went, mean of ${num(r.server.commits)} (registry_write_phase_ms): ${ms(r.server.writeMeanMs.total)} ms from ` +
+                `asking for a write connection to the answer, of which ${ms(r.server.writeMeanMs.database)} ms in the database ` +
+                `(${ms(r.server.writeMeanMs.lockWait)} ms waiting for the write-order lock); the rest is the pool, the commit, the network ` +
+                `and the event loop, whose delay reached ${ms(r.server.eventLoopLagP99Ms)} ms at p99. Response cache hit ratio: ` +
+                `${(r.server.cacheHitRatio * 100).toFixed(1)} %.`,
+            ]
+          : []),
       ];
       const offered = MILESTONE_OFFER.writers + MILESTONE_OFFER.readers;
       return [
@@ -120,8 +131,10 @@ const scenarios: Record<string, Scenario> = {
         '',
         '| bar | needs | measured | verdict |',
         '|---|---|---|---|',
-        `| milestone | sustain ≥ 500 ops/s with p95 < 300 ms | ${num(paced.opsPerSecond)} ops/s answered of ${num(offered)} offered, p95 ${ms(paced.latency.p95)} ms | ${verdict(paced.opsPerSecond >= 500 && paced.latency.p95 < 300)} |`,
-        `| ours | ≥ 2,000 ops/s, p95 < 150 ms, 0 errors, every acknowledged write readable | capacity ${num(saturated.opsPerSecond)} ops/s, p95 ${ms(saturated.latency.p95)} ms, ${saturated.errors + paced.errors} errors, ${num(saturated.unverified + paced.unverified)} unreadable | ${verdict(saturated.opsPerSecond >= 2000 && saturated.latency.p95 < 150 && saturated.errors + paced.errors === 0 && saturated.unverified + paced.unverified === 0)} |`,
+        `| milestone | sustain ≥ 500 ops/s with p95 < 300 ms, overall and for writers | ${num(paced.opsPerSecond)} ops/s answered of ${num(offered)} offered, p95 ${ms(paced.latency.p95)} ms, writers ${ms(paced.writers.latency.p95)} ms | ${verdict(paced.opsPerSecond >= 500 && paced.latency.p95 < 300 && paced.writers.latency.p95 < 300)} |`,
+        `| ours | ≥ 2,000 ops/s, p95 < 150 ms, writers ≥ 400 ops/s, 0 errors | capacity ${num(saturated.opsPerSecond)} ops/s, p95 ${ms(saturated.latency.p95)} ms, writers ${num(saturated.writers.throughput)} ops/s, ${saturated.errors + paced.errors} errors | ${verdict(saturated.opsPerSecond >= 2000 && saturated.latency.p95 < 150 && saturated.writers.throughput >= 400 && saturated.errors + paced.errors === 0)} |`,
+        `| ours | readers p95 < 50 ms beside the 50 writers | ${ms(saturated.readers.latency.p95)} ms | ${verdict(saturated.readers.latency.p95 < 50)} |`,
+        `| ours | every acknowledged write readable as acknowledged | ${num(saturated.unverified + paced.unverified)} unreadable of ${num(saturated.verified + saturated.unverified + paced.verified + paced.unverified)} | ${verdict(saturated.unverified + paced.unverified === 0)} |`,
       ].join('\n');
     },
   },
@@ -228,6 +241,38 @@ const scenarios: Record<string, Scenario> = {
         '```',
         ...plans,
         '```',
+      ].join('\n');
+    },
+  },
+  import: {
+    async run() {
+      // 10 layers of 834 names, a fifth in two versions: 10,009 components (a 2,001-component graph with --quick).
+      const [layers, width] = quick ? [5, 333] : [10, 834];
+      const results: ImportResult[] = [];
+      for (const engine of ['postgres', 'pglite'] as const) {
+        console.log(`import on ${engine}: ${layers} layers × ${width}…`);
+        results.push(await importBench(engine, layers, width));
+      }
+      return { runs: 1, results };
+    },
+    render(record) {
+      const bars = { postgres: 30_000, pglite: 60_000 };
+      const rows = (record.results as ImportResult[]).map(
+        (r) =>
+          `| ${r.engine} | ${num(r.components)} / ${num(r.edges)} | ${ms(r.wallMs / 1000)} s | ${num(r.registered)} registered, graph of ${num(r.graphNodes)} nodes, ${r.isDag ? 'a DAG' : 'NOT a DAG'} | < ${bars[r.engine] / 1000} s: ${verdict(r.wallMs < bars[r.engine] && r.registered === r.components)} |`,
+      );
+      return [
+        '## Bulk import: `omnibase registry add <dir>` of a layered DAG',
+        '',
+        'A layered DAG (bench/graph.ts: layers of names each depending on three of the next by range, every tenth by ' +
+          'uuid, a fifth of the names in two versions, and a root over the first layer), one JSON file per component named ' +
+          'by its uuid, so the files come in no useful order. The built CLI registers the whole folder into a fresh server ' +
+          '(its own process, response cache on) through registerMany; wall time from spawn to exit. Afterwards the ' +
+          'registry is read back: how many components it holds, and the graph from the root. One run per engine.',
+        '',
+        '| engine | components / declared dependencies | wall time | read back | bar |',
+        '|---|---|---|---|---|',
+        ...rows,
       ].join('\n');
     },
   },
