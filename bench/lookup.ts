@@ -22,8 +22,8 @@ const strip = ({ latencies: _, ...rest }: LoadResult & { latencies?: unknown }) 
 
 /**
  * `component(uuid)` over `components` seeded rows at `connections` connections, against the bare node:http + pg
- * baseline, the registry with its response cache and the registry without, one after the other in each
- * round, so every ratio compares runs made under the same conditions.
+ * baseline, the registry with its response cache and the registry without (each asked with a token), one
+ * after the other in each round, so every ratio compares runs made under the same conditions.
  */
 export async function lookupBench(components: number, connections: number, durationS: number, rounds: number): Promise<LookupResult> {
   const database = await createBenchDatabase();
@@ -41,7 +41,16 @@ export async function lookupBench(components: number, connections: number, durat
       body: () => JSON.stringify({ query: LOOKUP, variables: { u: uuidOf(Math.floor(Math.random() * components)) } }),
       check: (_status: number, body: string) => body.includes('"uuid"'),
     };
-    const run = async (url: string, seconds: number) => strip(await runLoad({ url, connections, durationS: seconds, request }));
+    // The registry is asked as a deployed client asks it, with a token; the bare baseline checks none.
+    const tokens = new Map([
+      [cachedServer.url, await cachedServer.token()],
+      [uncachedServer.url, await uncachedServer.token()],
+    ]);
+    const run = async (url: string, seconds: number) => {
+      const token = tokens.get(url);
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      return strip(await runLoad({ url, connections, durationS: seconds, request, headers }));
+    };
     // Warm-up: connections, JIT, the pool and PostgreSQL's buffers; not counted.
     for (const url of [baseline.url, cachedServer.url, uncachedServer.url]) await run(url, 2);
     const results: LookupRound[] = [];

@@ -54,9 +54,9 @@ const scenarios: Record<string, Scenario> = {
           `| ${index + 1} | ${label} | ${num(load.requests)} | ${num(load.throughput)} | ${lat(load.latency)} | ${load.errors} | ${bars} |`;
         return [
           line('bare `node:http` + `pg`', round.baseline, '—'),
-          line('registry, response cache on (as deployed)', round.cached,
+          line('registry with a token, response cache on (as deployed)', round.cached,
             `ratio ${ratio(round.cached).toFixed(2)} ≥ 0.65: ${verdict(ratio(round.cached) >= 0.65)}; p95 < 10 ms: ${verdict(round.cached.latency.p95 < 10)}; milestone p95 < 100 ms: ${verdict(round.cached.latency.p95 < 100)}`),
-          line('registry, cache off', round.uncached,
+          line('registry with a token, cache off', round.uncached,
             `ratio ${ratio(round.uncached).toFixed(2)} ≥ 0.45: ${verdict(ratio(round.uncached) >= 0.45)}; milestone p95 < 100 ms: ${verdict(round.uncached.latency.p95 < 100)}`),
         ];
       });
