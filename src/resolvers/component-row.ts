@@ -29,6 +29,8 @@ export const COMPONENT_COLUMNS = Prisma.sql`uuid::text AS "uuid", name, version,
   type::text AS "type", lifecycle::text AS "lifecycle", description, owner, tags, document, revision,
   created_at AS "createdAt", updated_at AS "updatedAt"`;
 
+/** One component by its uuid ($1), as the generated client reads it, for reads straight through the driver. */
+export const COMPONENT_BY_UUID_SQL = `SELECT ${COMPONENT_COLUMNS.sql} FROM components WHERE uuid = $1::uuid`;
 
 /** The typed columns a document implies; the document itself stays the source of truth. */
 export function columnsOf(document: ComponentMetadata) {

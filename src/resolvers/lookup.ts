@@ -1,22 +1,27 @@
-import { isUuid, type Component } from './component-row.js';
+import { COMPONENT_BY_UUID_SQL, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError } from './errors.js';
 import { assertVersionSpec, resolveRange } from './ranges.js';
 
+// Lookups are the registry's hottest reads: straight through the driver, which costs a fraction of the
+// generated client's work per query (measured in docs/benchmarks.md, lookup profile).
 export async function lookupByUuid(ctx: RegistryContext, uuid: string): Promise<Component | null> {
   if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
-  return ctx.db.prisma.component.findUnique({ where: { uuid: uuid.toLowerCase() } });
+  const [row] = await ctx.db.query<Component>(COMPONENT_BY_UUID_SQL, [uuid.toLowerCase()]);
+  return row ?? null;
 }
 
 /** The version of `name` that `versionSpec` chooses (see resolveRange), or null when none does. */
 export async function lookupByName(ctx: RegistryContext, name: string, versionSpec = '*'): Promise<Component | null> {
   assertVersionSpec(versionSpec);
-  const candidates = await ctx.db.prisma.component.findMany({
-    where: { name, lifecycle: { not: 'RETIRED' } },
-    select: { uuid: true, version: true, lifecycle: true },
-  });
+  const candidates = await ctx.db.query<Pick<Component, 'uuid' | 'version' | 'lifecycle'>>(
+    `SELECT uuid::text AS uuid, version, lifecycle::text AS lifecycle FROM components WHERE name = $1 AND lifecycle <> 'RETIRED'`,
+    [name],
+  );
   const chosen = resolveRange(candidates, versionSpec);
-  return chosen ? ctx.db.prisma.component.findUnique({ where: { uuid: chosen.uuid } }) : null;
+  if (!chosen) return null;
+  const [row] = await ctx.db.query<Component>(COMPONENT_BY_UUID_SQL, [chosen.uuid]);
+  return row ?? null;
 }
 
 export interface ComponentSelector {

@@ -1,7 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { applyMergePatch } from '../metadata/merge-patch.js';
 import { validateMetadata } from '../metadata/validate.js';
-import { COMPONENT_COLUMNS, isUuid, type Component } from './component-row.js';
+import { COMPONENT_BY_UUID_SQL, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
 import { commitWrites, RevisionMovedError, type PlannedUpdate } from './write.js';
@@ -40,8 +40,6 @@ function planUpdate(current: Component, patch: unknown): PlannedUpdate | null {
 /** Optimistic tries before an update waits for the component's row lock instead. */
 const OPTIMISTIC_ATTEMPTS = 3;
 
-// The row as the generated client reads it, for reads inside a write's own transaction.
-const COMPONENT_ROW_SQL = `SELECT ${COMPONENT_COLUMNS.sql} FROM components WHERE uuid = $1::uuid`;
 
 /**
  * Applies an RFC 7396 merge patch to the stored document, validates the result and records a new revision,
@@ -69,7 +67,7 @@ export async function updateComponent(
   for (let tries = 0; tries < OPTIMISTIC_ATTEMPTS; tries += 1) {
     try {
       // Read on a write connection: behind the readers' queue it would wait longer than it takes.
-      const [current] = await ctx.db.writeStatement<Component>(COMPONENT_ROW_SQL, [key]);
+      const [current] = await ctx.db.writeStatement<Component>(COMPONENT_BY_UUID_SQL, [key]);
       return await attempt(current, async (write) => (await commitWrites(ctx, [write]))[0]!.component);
     } catch (error) {
       if (!(error instanceof RevisionMovedError)) throw error;
@@ -78,7 +76,7 @@ export async function updateComponent(
     }
   }
   return ctx.db.writeTransaction(async (tx) => {
-    const [current] = await tx.query<Component>(`${COMPONENT_ROW_SQL} FOR UPDATE`, [key]);
+    const [current] = await tx.query<Component>(`${COMPONENT_BY_UUID_SQL} FOR UPDATE`, [key]);
     return attempt(current, async (write) => (await commitWrites(ctx, [write], tx))[0]!.component);
   });
 }
