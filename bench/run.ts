@@ -8,6 +8,7 @@ import { coreLoop, type CoreLoopResult } from './core-loop.js';
 import { graphBench, type GraphBenchResult } from './graph.js';
 import { growthBench, type GrowthResult } from './growth.js';
 import { importBench, type ImportResult } from './import.js';
+import { readProfile, type ReadProfile } from './profile.js';
 import { lookupBench, type LookupResult } from './lookup.js';
 import { mixedBench, type MixedResult } from './mixed.js';
 import { machine, type Percentiles } from './support.js';
@@ -22,6 +23,12 @@ interface StoredResult {
   runs: number;
   results: unknown;
 }
+
+// The read profile measured on the code before the read path's work (issue 15), kept for comparison.
+const previousProfile = await readFile(join(resultsDir, 'profile.before.json'), 'utf8').then(
+  (text) => (JSON.parse(text) as StoredResult).results as ReadProfile,
+  () => undefined,
+);
 
 interface Scenario {
   /** Runs the scenario and returns its figures with the number of runs behind each. */
@@ -273,6 +280,36 @@ const scenarios: Record<string, Scenario> = {
         '| engine | components / declared dependencies | wall time | read back | bar |',
         '|---|---|---|---|---|',
         ...rows,
+      ].join('\n');
+    },
+  },
+  profile: {
+    async run() {
+      return { runs: 1, results: await readProfile(10_000, 50, quick ? 5 : 15) };
+    },
+    render(record) {
+      const r = record.results as ReadProfile;
+      // The same scenario run on the code before the read path's work (kept by hand as profile.before.json).
+      const before = previousProfile;
+      const costs = [...new Set([...r.shares.map((s) => s.cost), ...(before?.shares.map((s) => s.cost) ?? [])])];
+      const share = (p: ReadProfile | undefined, cost: string) => {
+        const found = p?.shares.find((s) => s.cost === cost);
+        return found ? `${found.percent.toFixed(1)} %` : '—';
+      };
+      return [
+        '## Where an uncached read goes: `component(uuid)` with a token, cache off',
+        '',
+        `The registry with its response cache off (as every read is right after a write), ${num(r.components)} components, ` +
+          `${r.connections} connections sending \`component(uuid)\` with a token for ${r.durationS} s after a 3 s warm-up; the server ` +
+          'runs with `--cpu-prof` and only samples taken during the measured load count. Each sample is charged to the ' +
+          'innermost frame that belongs to one of the costs below (bench/profile.ts). The profiler itself slows the server, ' +
+          'so the throughput here is lower than in the lookup scenario; the shares are what matter.',
+        '',
+        `| cost | share of server CPU${before ? ', before' : ''} | share of server CPU${before ? ', now' : ''} |`,
+        '|---|---|---|',
+        ...costs.map((cost) => `| ${cost} | ${before ? share(before, cost) : ''} | ${share(r, cost)} |`),
+        `| **server CPU per request** | ${before ? `${num(before.cpuPerRequestUs)} µs` : ''} | ${num(r.cpuPerRequestUs)} µs |`,
+        `| **requests per second, profiled** | ${before ? num(before.throughput) : ''} | ${num(r.throughput)} |`,
       ].join('\n');
     },
   },

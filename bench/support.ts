@@ -66,6 +66,8 @@ export interface ServerOptions {
   readonly cacheEntries?: number;
   /** Serve this existing database instead of a fresh one (PostgreSQL only); it is left in place. */
   readonly databaseUrl?: string;
+  /** Flags for the server's node, after BENCH_SERVER_NODE_ARGS (e.g. --cpu-prof). */
+  readonly nodeArgs?: readonly string[];
 }
 
 /** A throwaway PostgreSQL database for one scenario; drop() removes it. */
@@ -125,7 +127,7 @@ export async function startServer(engine: Engine, options: ServerOptions = {}): 
   }
   env.OMNIBASE_LOG_LEVEL = 'info';
   // BENCH_SERVER_NODE_ARGS passes flags to the server's node, e.g. --cpu-prof to profile it under load.
-  const nodeArgs = process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(options.nodeArgs ?? [])];
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'cli/main.ts', 'serve', '--port', '0', '--migrate'], {
     cwd: packageRoot(),
     env,
