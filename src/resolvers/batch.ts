@@ -2,7 +2,7 @@ import type { ComponentRevision } from '../generated/prisma/client.js';
 import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import type { Declaration } from './resolution.js';
-import { declarationsNaming, resolvedJoin } from './resolve-sql.js';
+import { declarationsNaming, resolvedUuid, UNCOMPILED } from './resolve-sql.js';
 
 export type { ComponentRevision };
 
@@ -42,9 +42,9 @@ const ROW_COLUMNS = `c.uuid::text AS uuid, c.name, c.version, c.version_key AS "
 export async function resolveDependencies(ctx: RegistryContext, declared: readonly DeclaredDependency[]): Promise<Array<Component | null>> {
   const rows = await ctx.db.query<Component & { ordinal: number }>(
     `SELECT k.ordinal::int AS ordinal, ${ROW_COLUMNS}
-       FROM unnest($1::text[], $2::text[], $3::uuid[]) WITH ORDINALITY AS k(dependency_name, version_spec, dependency_uuid, ordinal)
-       ${resolvedJoin('k', 'r')}
-       JOIN components c ON c.uuid = r.uuid`,
+       FROM (SELECT *, ${UNCOMPILED}
+               FROM unnest($1::text[], $2::text[], $3::uuid[]) WITH ORDINALITY AS k(dependency_name, version_spec, dependency_uuid, ordinal)) k
+       JOIN components c ON c.uuid = ${resolvedUuid('k')}`,
     [declared.map((d) => d.name), declared.map((d) => d.versionSpec), declared.map((d) => d.uuid)],
   );
   const resolved: Array<Component | null> = declared.map(() => null);
@@ -64,9 +64,8 @@ export async function dependentsOf(
     `SELECT DISTINCT ON (t.ordinal, c.name, c.version_key, c.uuid) t.ordinal::int AS ordinal, ${ROW_COLUMNS}
        FROM unnest($1::uuid[], $2::text[]) WITH ORDINALITY AS t(uuid, name, ordinal)
        ${declarationsNaming('t.uuid', 't.name', 'd')}
-       ${resolvedJoin('d', 'r')}
        JOIN components c ON c.uuid = d.component_uuid
-      WHERE r.uuid = t.uuid
+      WHERE ${resolvedUuid('d')} = t.uuid
       ORDER BY t.ordinal, c.name, c.version_key DESC, c.uuid`,
     [targets.map((t) => t.uuid), targets.map((t) => t.name)],
   );

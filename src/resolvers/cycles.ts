@@ -1,7 +1,7 @@
 import { DependencyCycleError, BadUserInputError } from './errors.js';
 import { GRAPH_LIMITS } from './graph.js';
 import type { SqlReader } from './resolution.js';
-import { resolvedJoin } from './resolve-sql.js';
+import { resolvedUuid } from './resolve-sql.js';
 
 interface Node {
   readonly uuid: string;
@@ -38,24 +38,24 @@ function shortestCycle(targets: ReadonlyMap<string, string[]>, source: string): 
 // nothing: that side's closure is complete, and a cycle through a source lies wholly inside it. A new entry
 // nothing resolves to costs one level, however large the graph below it.
 const CLOSURES_SQL = `
-  WITH RECURSIVE walk(down, from_uuid, position, to_uuid, reached, reached_name) AS (
-    SELECT side.down, NULL::uuid, NULL::int, NULL::uuid, s.uuid, s.name
+  WITH RECURSIVE walk(down, from_uuid, to_uuid, reached, reached_name) AS (
+    SELECT side.down, NULL::uuid, NULL::uuid, s.uuid, s.name
       FROM unnest($1::uuid[], $2::text[]) AS s(uuid, name) CROSS JOIN (VALUES (true), (false)) AS side(down)
     UNION
-    SELECT f.down, d.component_uuid, d.position, CASE WHEN f.down THEN r.uuid ELSE f.reached END,
-           CASE WHEN f.down THEN r.uuid ELSE d.component_uuid END, dc.name
+    SELECT f.down, d.component_uuid, CASE WHEN f.down THEN d.resolved ELSE f.reached END,
+           CASE WHEN f.down THEN d.resolved ELSE d.component_uuid END, dc.name
       FROM (SELECT DISTINCT down, reached, reached_name,
                    count(*) FILTER (WHERE down) OVER () AS downs, count(*) FILTER (WHERE NOT down) OVER () AS ups
               FROM walk) f
       CROSS JOIN LATERAL (
-        SELECT * FROM component_dependencies WHERE f.down AND component_uuid = f.reached
-        UNION ALL
-        SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_uuid = f.reached
-        UNION ALL
-        SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_name = f.reached_name) d
-      ${resolvedJoin('d', 'r')}
+        SELECT d.component_uuid, ${resolvedUuid('d')} AS resolved FROM (
+          SELECT * FROM component_dependencies WHERE f.down AND component_uuid = f.reached
+          UNION ALL
+          SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_uuid = f.reached
+          UNION ALL
+          SELECT * FROM component_dependencies WHERE NOT f.down AND dependency_name = f.reached_name) d) d
       LEFT JOIN components dc ON NOT f.down AND dc.uuid = d.component_uuid
-     WHERE f.downs > 0 AND f.ups > 0 AND r.uuid IS NOT NULL AND (f.down OR r.uuid = f.reached)
+     WHERE f.downs > 0 AND f.ups > 0 AND d.resolved IS NOT NULL AND (f.down OR d.resolved = f.reached)
   ),
   read AS MATERIALIZED (SELECT from_uuid, to_uuid FROM walk LIMIT $3)
   SELECT DISTINCT from_uuid::text AS "from", to_uuid::text AS "to" FROM read WHERE from_uuid IS NOT NULL

@@ -1,6 +1,6 @@
 import type { ComponentSummary } from './component-row.js';
 import type { SqlReader } from './resolution.js';
-import { declarationsNaming, resolvedJoin } from './resolve-sql.js';
+import { declarationsNaming, resolvedUuid } from './resolve-sql.js';
 
 export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
 
@@ -47,15 +47,18 @@ const SUMMARY = `c.uuid::text, c.version, c.lifecycle::text, c.version_key, c.ty
   c.revision, c.created_at, c.updated_at`;
 const THIN_SUMMARY = `c.uuid::text, c.version, c.lifecycle::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
 
-// Rows of three kinds in one result: a declaration read (node false), a component reached (node true, its name in
-// "name"), and, when the walk stopped at the row cap, one row with node null.
+// Rows of three kinds in one result: a declaration read (node false; its name and pin only when it resolved to
+// nothing, the only case that shows them), a component reached (node true, its name in "name"), and, when the
+// walk stopped at the row cap, one row with node null.
 const OUTPUT = (summary: string) => `
-  SELECT false AS node, from_uuid::text AS "from", position, to_uuid::text AS "to", dependency_name AS name,
-         version_spec AS "versionSpec", dependency_uuid::text AS pinned, NULL::text AS uuid, NULL::text AS version,
-         NULL::text AS lifecycle, NULL::text AS "versionKey", NULL::text AS type, NULL::text AS description,
-         NULL::text AS owner, NULL::text[] AS tags, NULL::int AS revision, NULL::timestamptz AS "createdAt",
-         NULL::timestamptz AS "updatedAt"
-    FROM (SELECT DISTINCT from_uuid, position, to_uuid, dependency_name, version_spec, dependency_uuid FROM read WHERE from_uuid IS NOT NULL) e
+  SELECT false AS node, from_uuid::text AS "from", position, to_uuid::text AS "to",
+         CASE WHEN to_uuid IS NULL THEN (SELECT x.dependency_name FROM component_dependencies x WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END AS name,
+         version_spec AS "versionSpec",
+         CASE WHEN to_uuid IS NULL THEN (SELECT x.dependency_uuid::text FROM component_dependencies x WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END AS pinned,
+         NULL::text AS uuid, NULL::text AS version, NULL::text AS lifecycle, NULL::text AS "versionKey", NULL::text AS type,
+         NULL::text AS description, NULL::text AS owner, NULL::text[] AS tags, NULL::int AS revision,
+         NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt"
+    FROM (SELECT DISTINCT from_uuid, position, to_uuid, version_spec FROM read WHERE from_uuid IS NOT NULL) e
   UNION ALL
   SELECT true, NULL, NULL, NULL, c.name, NULL, NULL, ${summary}
     FROM (SELECT DISTINCT reached FROM read) r JOIN components c ON c.uuid = r.reached
@@ -63,32 +66,31 @@ const OUTPUT = (summary: string) => `
   SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
     FROM read HAVING count(*) >= $3`;
 
+// Rows stay narrow (the declaration's position, not its text) because UNION hashes every one of them.
 const DEPENDENCIES_SQL = (summary: string) => `
-  WITH RECURSIVE walk(from_uuid, position, to_uuid, reached, depth, dependency_name, version_spec, dependency_uuid) AS (
-    SELECT NULL::uuid, NULL::int, NULL::uuid, $1::uuid, 0, NULL::text, NULL::text, NULL::uuid
+  WITH RECURSIVE walk(from_uuid, position, to_uuid, depth, version_spec) AS (
+    SELECT NULL::uuid, NULL::int, $1::uuid, 0, NULL::text
     UNION
-    SELECT d.component_uuid, d.position, r.uuid, r.uuid, ${STEP_DEPTH}, d.dependency_name, d.version_spec, d.dependency_uuid
-      FROM (SELECT DISTINCT reached, depth FROM walk WHERE reached IS NOT NULL AND ${EXPANDS}) f
-      JOIN component_dependencies d ON d.component_uuid = f.reached
-      ${resolvedJoin('d', 'r')}
+    SELECT d.component_uuid, d.position, ${resolvedUuid('d')}, ${STEP_DEPTH}, d.version_spec
+      FROM (SELECT DISTINCT to_uuid, depth FROM walk WHERE to_uuid IS NOT NULL AND ${EXPANDS}) f
+      JOIN component_dependencies d ON d.component_uuid = f.to_uuid
   ),
-  read AS MATERIALIZED (SELECT * FROM walk LIMIT $3)
+  read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, to_uuid AS reached, version_spec FROM walk LIMIT $3)
   ${OUTPUT(summary)}`;
 
 // Towards dependents a level is found by the names and uuids of the one before, then kept where the
 // declaration resolves to the component it was found from.
 const DEPENDENTS_SQL = (summary: string) => `
-  WITH RECURSIVE walk(from_uuid, position, to_uuid, reached, reached_name, depth, dependency_name, version_spec, dependency_uuid) AS (
-    SELECT NULL::uuid, NULL::int, NULL::uuid, uuid, name, 0, NULL::text, NULL::text, NULL::uuid FROM components WHERE uuid = $1::uuid
+  WITH RECURSIVE walk(from_uuid, position, to_uuid, reached, reached_name, depth, version_spec) AS (
+    SELECT NULL::uuid, NULL::int, NULL::uuid, uuid, name, 0, NULL::text FROM components WHERE uuid = $1::uuid
     UNION
-    SELECT d.component_uuid, d.position, f.reached, d.component_uuid, dc.name, ${STEP_DEPTH}, d.dependency_name, d.version_spec, d.dependency_uuid
+    SELECT d.component_uuid, d.position, f.reached, d.component_uuid, dc.name, ${STEP_DEPTH}, d.version_spec
       FROM (SELECT DISTINCT reached, reached_name, depth FROM walk WHERE ${EXPANDS}) f
       ${declarationsNaming('f.reached', 'f.reached_name', 'd')}
-      ${resolvedJoin('d', 'r')}
       JOIN components dc ON dc.uuid = d.component_uuid
-     WHERE r.uuid = f.reached
+     WHERE ${resolvedUuid('d')} = f.reached
   ),
-  read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, reached, depth, dependency_name, version_spec, dependency_uuid FROM walk LIMIT $3)
+  read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, reached, version_spec FROM walk LIMIT $3)
   ${OUTPUT(summary)}`;
 
 const STATEMENTS = {

@@ -2,27 +2,34 @@
  * The registry's one rule for choosing a version (resolveRange in ranges.ts), as SQL over the compiled ranges of
  * prisma/migrations/20261201000000_compiled_ranges: for a declaration, its pinned entry when it exists (even
  * retired), or the highest non-retired version of its name inside one of its range's comparator sets, a
- * prerelease only on a core its set names. Each set is one backward range scan of the (name, version_key) index
- * that stops at the first row it keeps. Ties between versions that differ only in build metadata go to the
- * higher version text, so the choice is the same on every engine.
+ * prerelease only on a core its set names. Each set is one scan of the (name, version_key) index, from the top of
+ * the set down, that stops at the first row it keeps. Versions that differ only in build metadata share a key and
+ * tie, as they do for semver.maxSatisfying, whose pick among them follows the order it is given.
  *
- * `declaration` is the alias of a row with dependency_name, version_spec and dependency_uuid; the fragment is a
- * LEFT JOIN LATERAL that adds `<alias>.uuid`, null when nothing satisfies the declaration.
+ * `d` is the alias of a row with dependency_name, version_spec and dependency_uuid, and lower_key, upper_key and
+ * prerelease_cores: a one-set range compiled onto a component_dependencies row, or nulls (then the range is read
+ * from version_range_sets). The expression is the uuid chosen, null when nothing satisfies the declaration.
  */
-export function resolvedJoin(declaration: string, alias: string): string {
-  return `LEFT JOIN LATERAL (
-      SELECT pinned.uuid FROM components pinned WHERE pinned.uuid = ${declaration}.dependency_uuid
-      UNION ALL
-      (SELECT best.uuid FROM version_range_sets s
-          CROSS JOIN LATERAL (
-            SELECT c.uuid, c.version_key, c.version FROM components c
-             WHERE c.name = ${declaration}.dependency_name AND c.version_key >= s.lower_key AND c.version_key < s.upper_key
-               AND c.lifecycle <> 'RETIRED' AND (right(c.version_key, 1) = '~' OR left(c.version_key, 50) = ANY (s.prerelease_cores))
-             ORDER BY c.version_key DESC, c.version COLLATE "C" DESC LIMIT 1) best
-        WHERE s.version_spec = ${declaration}.version_spec
-        ORDER BY best.version_key DESC, best.version COLLATE "C" DESC LIMIT 1)
-    ) ${alias} ON true`;
+export function resolvedUuid(d: string): string {
+  const admits = (set: string) =>
+    `c.version_key >= ${set}.lower_key AND c.version_key < ${set}.upper_key AND c.lifecycle <> 'RETIRED'
+        AND (right(c.version_key, 1) = '~' OR left(c.version_key, 50) = ANY (${set}.prerelease_cores))`;
+  return `CASE
+      WHEN ${d}.dependency_uuid IS NOT NULL THEN (SELECT pinned.uuid FROM components pinned WHERE pinned.uuid = ${d}.dependency_uuid)
+      WHEN ${d}.upper_key IS NOT NULL THEN (
+        SELECT c.uuid FROM components c WHERE c.name = ${d}.dependency_name AND ${admits(d)}
+         ORDER BY c.version_key DESC LIMIT 1)
+      ELSE (
+        SELECT best.uuid FROM version_range_sets s CROSS JOIN LATERAL (
+          SELECT c.uuid, c.version_key FROM components c WHERE c.name = ${d}.dependency_name AND ${admits('s')}
+           ORDER BY c.version_key DESC LIMIT 1) best
+         WHERE s.version_spec = ${d}.version_spec
+         ORDER BY best.version_key DESC LIMIT 1)
+    END`;
 }
+
+/** Columns that make a row of only (dependency_name, version_spec, dependency_uuid) fit resolvedUuid. */
+export const UNCOMPILED = `NULL::text AS lower_key, NULL::text AS upper_key, NULL::text[] AS prerelease_cores`;
 
 /**
  * The declarations that could resolve to a component, pinned to its uuid or naming its name: a CROSS JOIN LATERAL

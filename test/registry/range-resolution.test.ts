@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versionSortKey } from '../../src/metadata/version-key.js';
-import { resolvedJoin } from '../../src/resolvers/resolve-sql.js';
+import { resolvedUuid, UNCOMPILED } from '../../src/resolvers/resolve-sql.js';
 import { migratedDatabase, type MigratedDatabase } from '../support/database.js';
 
 // The ranges compiled in the database (prisma/migrations/20261201000000_compiled_ranges) against node-semver, the
@@ -19,35 +19,47 @@ interface Candidate {
   readonly retired: boolean;
 }
 
-/** Registers `candidates` under a fresh name and returns, for each range, the version SQL resolves it to. */
-async function resolveInSql(candidates: readonly Candidate[], ranges: readonly string[]): Promise<Array<string | null>> {
+/**
+ * Registers `candidates` under a fresh name and one component declaring a dependency on it with each range, and
+ * returns, for each range, the version SQL resolves it to: through the declaration rows as stored (a one-set range
+ * compiled onto the row) and through the ranges table alone (as for declarations read from documents).
+ */
+async function resolveInSql(candidates: readonly Candidate[], ranges: readonly string[]): Promise<{ stored: Array<string | null>; tabled: Array<string | null> }> {
   const name = `p-${randomUUID()}`;
+  const owner = randomUUID();
   const unique = [...new Map(candidates.map((candidate) => [candidate.version, candidate])).values()];
-  if (unique.length > 0) {
-    await database.db.query(
-      `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
-       SELECT gen_random_uuid(), $1, v, k, 'TOOL', (CASE WHEN r THEN 'RETIRED' ELSE 'ACTIVE' END)::lifecycle, '{}', 1
-         FROM unnest($2::text[], $3::text[], $4::boolean[]) AS t(v, k, r)`,
-      [name, unique.map((c) => c.version), unique.map((c) => versionSortKey(c.version)), unique.map((c) => c.retired)],
-    );
-  }
   await database.db.query(
-    `INSERT INTO version_range_sets (version_spec, set_index, lower_key, upper_key, prerelease_cores)
-     SELECT s.spec, r.set_index, r.lower_key, r.upper_key, r.prerelease_cores
-       FROM (SELECT DISTINCT spec FROM unnest($1::text[]) AS u(spec)) s CROSS JOIN LATERAL registry_compile_range(s.spec) r
-     ON CONFLICT DO NOTHING`,
-    [ranges],
+    `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
+     SELECT coalesce(o, gen_random_uuid()), coalesce(n, $1), v, k, 'TOOL', (CASE WHEN r THEN 'RETIRED' ELSE 'ACTIVE' END)::lifecycle, '{}', 1
+       FROM unnest($2::text[], $3::text[], $4::boolean[], $5::uuid[], $6::text[]) AS t(v, k, r, o, n)`,
+    [
+      name,
+      [...unique.map((c) => c.version), '1.0.0'],
+      [...unique.map((c) => versionSortKey(c.version)), versionSortKey('1.0.0')],
+      [...unique.map((c) => c.retired), false],
+      [...unique.map(() => null), owner],
+      [...unique.map(() => null), `owner-${owner}`],
+    ],
   );
-  const rows = await database.db.query<{ ordinal: number; version: string | null }>(
-    `SELECT d.ordinal::int AS ordinal, c.version
-       FROM (SELECT $1::text AS dependency_name, spec AS version_spec, NULL::uuid AS dependency_uuid, ordinal
+  await database.db.query(
+    `INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec)
+     SELECT $1::uuid, ordinal - 1, $2, spec FROM unnest($3::text[]) WITH ORDINALITY AS u(spec, ordinal)`,
+    [owner, name, ranges],
+  );
+  const stored = await database.db.query<{ version: string | null }>(
+    `SELECT c.version FROM component_dependencies d LEFT JOIN components c ON c.uuid = ${resolvedUuid('d')}
+      WHERE d.component_uuid = $1::uuid ORDER BY d.position`,
+    [owner],
+  );
+  const tabled = await database.db.query<{ version: string | null }>(
+    `SELECT c.version
+       FROM (SELECT $1::text AS dependency_name, spec AS version_spec, NULL::uuid AS dependency_uuid, ordinal, ${UNCOMPILED}
                FROM unnest($2::text[]) WITH ORDINALITY AS u(spec, ordinal)) d
-       ${resolvedJoin('d', 'r')}
-       LEFT JOIN components c ON c.uuid = r.uuid
+       LEFT JOIN components c ON c.uuid = ${resolvedUuid('d')}
       ORDER BY d.ordinal`,
     [name, ranges],
   );
-  return rows.map((row) => row.version);
+  return { stored: stored.map((row) => row.version), tabled: tabled.map((row) => row.version) };
 }
 
 function expected(candidates: readonly Candidate[], range: string): string | null {
@@ -100,9 +112,10 @@ describe('ranges compiled in the database', () => {
       '<2.0.0-rc.1 || >=10', '>=3.0.0-0', '=1.2.3', 'v1.2.3', '1.2.3+build', '>= 1.0.0 < 1.3', '^ 1.2', '~ 0.1', '<0.0.0-0',
       '<0.0.0-0 || 1.x', '* || 1.2.3', '>=0.0.0', '1.9.9', '>1.x', '<=0.x', '<x', '>=*', '2.1.0', '^2.0.0-rc.0', '1.x.3',
     ];
-    const actual = await resolveInSql(candidates, ranges);
+    const { stored, tabled } = await resolveInSql(candidates, ranges);
     const wanted = ranges.map((r) => (semver.validRange(r) === null ? null : expected(candidates, r)));
-    expect(ranges.flatMap((r, i) => (actual[i] === wanted[i] ? [] : [`${r}: ${actual[i]}`]))).toEqual([]);
+    expect(ranges.flatMap((r, i) => (stored[i] === wanted[i] ? [] : [`${r}: ${stored[i]}`]))).toEqual([]);
+    expect(tabled).toEqual(stored);
   });
 
   it('choose what semver.maxSatisfying chooses, on random versions and ranges', async () => {
@@ -119,10 +132,11 @@ describe('ranges compiled in the database', () => {
         // Ranges naming the candidates' own versions, so prereleases on the same core are chosen often enough.
         const derived = candidates.length === 0 ? [] : named.map(([index, op]) => `${op}${candidates[index % candidates.length]!.version}`);
         const valid = [...ranges, ...derived].filter((r) => semver.validRange(r) !== null);
-        const actual = await resolveInSql(candidates, valid);
+        const { stored, tabled } = await resolveInSql(candidates, valid);
         valid.forEach((r, i) => {
           const wanted = expected(candidates, r);
-          if (!sameChoice(actual[i]!, wanted)) throw new Error(`range "${r}": SQL chose ${actual[i]}, semver ${wanted}`);
+          if (!sameChoice(stored[i]!, wanted)) throw new Error(`range "${r}": SQL chose ${stored[i]}, semver ${wanted}`);
+          if (!sameChoice(tabled[i]!, wanted)) throw new Error(`range "${r}" from the ranges table: SQL chose ${tabled[i]}, semver ${wanted}`);
           checked += 1;
           if (wanted !== null) chosen += 1;
           if (wanted !== null && semver.prerelease(wanted)) prereleases += 1;
