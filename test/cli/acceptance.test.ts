@@ -50,7 +50,7 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
 
   it('registry add validator.yml exits 0, prints registered: true, and the uuid is retrievable with registry get', async () => {
     const add = await omnibase(['registry', 'add', file('validator.yml')], env);
-    expect(add.stderr).toBe('');
+    expect(add.stderr).toBe('registered 1, unchanged 0, refused 0\n');
     expect(add.code).toBe(0);
     expect(add.stdout).toContain('registered: true\n');
     expect(add.stdout).toContain(`uuid: ${VALIDATOR.uuid}\n`);
@@ -82,6 +82,36 @@ describe('omnibase CLI against a running registry (subprocesses)', () => {
     expect(listed.totalCount).toBe(2);
     const human = await omnibase(['registry', 'ls', '--tag', 'canary'], env);
     expect(human.stdout.split('\n').filter(Boolean).slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['canary-tool', 'yaml-lint']);
+  });
+
+  it('registry add <dir> registers a directory tree in dependency order through registerMany, with a summary', async () => {
+    const documents = {
+      'catalog/tools/formatter.yml': { ...VALIDATOR, uuid: '6f1c2a9e-5555-4222-8333-000000000001', name: 'formatter', type: 'tool', tags: ['fmt'] },
+      // It comes first by path and needs the formatter, which comes later: the registry takes them in dependency order.
+      'catalog/checks/style.yaml': {
+        ...VALIDATOR,
+        uuid: '6f1c2a9e-5555-4222-8333-000000000002',
+        name: 'style-check',
+        tags: ['fmt'],
+        dependencies: [{ name: 'formatter', version_spec: '^1' }],
+      },
+      'catalog/tests/suite.json': { ...VALIDATOR, uuid: '6f1c2a9e-5555-4222-8333-000000000003', name: 'suite', type: 'test', tags: ['fmt'] },
+    };
+    for (const [path, document] of Object.entries(documents)) {
+      await mkdir(join(file(path), '..'), { recursive: true });
+      await writeFile(file(path), path.endsWith('.json') ? JSON.stringify(document) : stringify(document));
+    }
+    await writeFile(file('catalog/README.md'), '# the catalog\n');
+    const add = await omnibase(['registry', 'add', file('catalog'), '--output', 'json'], env);
+    expect(add.stderr).toBe('registered 3, unchanged 0, refused 0\n');
+    expect(add.code).toBe(0);
+    expect(JSON.parse(add.stdout).map((result: { file: string }) => result.file)).toEqual([
+      file('catalog/checks/style.yaml'),
+      file('catalog/tests/suite.json'),
+      file('catalog/tools/formatter.yml'),
+    ]);
+    const graph = await omnibase(['registry', 'graph', '6f1c2a9e-5555-4222-8333-000000000002'], env);
+    expect(graph.stdout).toBe('style-check@1.4.2  6f1c2a9e-5555-4222-8333-000000000002\n└── formatter@1.4.2  ^1\n');
   });
 
   it('server stopped: get answers from the cache (exit 0, stale notice), add exits 3 leaving the cache as it was; after a restart, sync catches up', async () => {

@@ -100,7 +100,8 @@ describe('when the registry stops answering', () => {
       expect(add.stdout).toBe('');
       expect(add.stderr.startsWith(`error: the registry at ${second.url} is unreachable (connect ECONNREFUSED `)).toBe(true);
       expect(add.stderr.endsWith(
-        '); the write was never sent, so nothing changed; start it with `omnibase serve`, or point --url or OMNIBASE_URL at a running registry\n',
+        '); the write was never sent, so nothing changed; start it with `omnibase serve`, or point --url or OMNIBASE_URL at a running registry\n' +
+          'registered 0, unchanged 0, refused 0, not sent 1\n',
       )).toBe(true);
       const update = await cli('registry', 'update', LINT, '--patch', await registry.file('p.yml', { description: 'x' }));
       expect(update.code).toBe(ExitCode.Unreachable);
@@ -148,7 +149,9 @@ describe('when the registry stops answering', () => {
     const server = await fakeServer(
       400,
       'application/graphql-response+json',
-      JSON.stringify({ errors: [{ message: 'metadata is invalid (1 problem)', extensions: { code: 'METADATA_VALIDATION_ERROR', errors: [problem] } }] }),
+      JSON.stringify({
+        errors: [{ message: 'metadata[0]: metadata is invalid (1 problem)', extensions: { code: 'METADATA_VALIDATION_ERROR', index: 0, errors: [problem] } }],
+      }),
     );
     try {
       const file = await registry.file('server-refuses.yml', component({ uuid: '6f1c2a9e-abab-4222-8333-444455556666', name: 'refused', version: '1.0.0' }));
@@ -156,7 +159,7 @@ describe('when the registry stops answering', () => {
       expect(result).toEqual({
         code: ExitCode.InvalidInput,
         stdout: '',
-        stderr: `${file}: MetadataValidationError: 1 problem\n  /annotations  the server refused it  [maxBytes]\n`,
+        stderr: `${file}: MetadataValidationError: 1 problem\n  /annotations  the server refused it  [maxBytes]\nregistered 0, unchanged 0, refused 1\n`,
       });
     } finally {
       await server.close();

@@ -37,7 +37,7 @@ beforeAll(async () => {
   ];
   const files = await Promise.all(others.map((document, index) => registry.file(`other-${index}.yml`, document)));
   const added = await cli('registry', 'add', lintFile, ...files);
-  expect(added.stderr).toBe('');
+  expect(added.stderr).toBe('registered 4, unchanged 0, refused 0\n');
   expect(added.code).toBe(ExitCode.Ok);
 });
 
@@ -57,7 +57,7 @@ describe('omnibase registry add', () => {
     expect(first).toEqual({
       code: ExitCode.Ok,
       stdout: `file: ${file}\nregistered: true\nuuid: ${uuid}\nname: brand-new\nversion: 1.0.0\n`,
-      stderr: '',
+      stderr: 'registered 1, unchanged 0, refused 0\n',
     });
     const again = await cli('registry', 'add', file, '--output', 'json');
     expect(again.code).toBe(ExitCode.Ok);
@@ -73,7 +73,8 @@ describe('omnibase registry add', () => {
       `${bad}: MetadataValidationError: 3 problems\n` +
         '  /name  name "Bad Name" must match ^[a-z0-9][a-z0-9._-]{0,127}$ (lowercase letters, digits, ., _ and -)  [pattern]\n' +
         '  /uuid  uuid is required  [required]\n' +
-        '  /version  version "1.0" must be a strict SemVer 2.0.0 version such as 1.4.2 (no leading v or =)  [format]\n',
+        '  /version  version "1.0" must be a strict SemVer 2.0.0 version such as 1.4.2 (no leading v or =)  [format]\n' +
+        'registered 1, unchanged 0, refused 1\n',
     );
     expect(parse(result.stdout)).toEqual([
       { file: good, registered: true, uuid: '6f1c2a9e-4444-4222-8333-444455556666', name: 'good', version: '1.0.0' },
@@ -114,7 +115,7 @@ describe('omnibase registry add', () => {
     const restore = setEnv({ OMNIBASE_TOKEN: undefined });
     try {
       const result = await cli('registry', 'add', lintFile);
-      expect(result.stderr).toBe('');
+      expect(result.stderr).toBe('registered 0, unchanged 1, refused 0\n');
       expect(result.stdout).toContain('registered: false');
     } finally {
       restore();

@@ -65,6 +65,9 @@ function pointAt(url: string, extra: Record<string, string> = {}): void {
   restoreEnv = setEnv({ OMNIBASE_URL: url, OMNIBASE_TOKEN: 'omni_0123456789ab_secret', OMNIBASE_CACHE_DIR: join(temp.dir, 'cache'), ...extra });
 }
 
+/** `registry add`'s last line after a chunk of one document went without an answer. */
+const UNCONFIRMED = 'registered 0, unchanged 0, refused 0, unconfirmed 1 (sent without an answer)\n';
+
 const unknown = (url: string, reason: string) =>
   `error: the registry at ${url} did not confirm the write (${reason}): it may or may not have been applied. ` +
   `Check with \`omnibase registry get ${UUID}\` (it shows what the registry holds now) before trying again\n`;
@@ -77,7 +80,7 @@ describe('a write that may have reached the registry: exit 7, the outcome is unk
       const add = await cli('registry', 'add', file);
       expect(add.code).toBe(ExitCode.OutcomeUnknown);
       expect(add.stdout).toBe('');
-      expect(add.stderr).toBe(unknown(registry.url, 'read ECONNRESET'));
+      expect(add.stderr).toBe(unknown(registry.url, 'read ECONNRESET') + UNCONFIRMED);
       const update = await cli('registry', 'update', UUID, '--patch', patch);
       expect(update.code).toBe(ExitCode.OutcomeUnknown);
       expect(registry.requests()).toBe(2);
@@ -93,7 +96,7 @@ describe('a write that may have reached the registry: exit 7, the outcome is unk
     try {
       pointAt(registry.url);
       const add = await cli('registry', 'add', file);
-      expect(add).toEqual({ code: ExitCode.OutcomeUnknown, stdout: '', stderr: unknown(registry.url, 'other side closed') });
+      expect(add).toEqual({ code: ExitCode.OutcomeUnknown, stdout: '', stderr: unknown(registry.url, 'other side closed') + UNCONFIRMED });
     } finally {
       await registry.close();
     }
@@ -104,7 +107,7 @@ describe('a write that may have reached the registry: exit 7, the outcome is unk
     try {
       pointAt(registry.url, { OMNIBASE_REQUEST_TIMEOUT: '1s' });
       const add = await cli('registry', 'add', file);
-      expect(add).toEqual({ code: ExitCode.OutcomeUnknown, stdout: '', stderr: unknown(registry.url, 'no answer within 1 s') });
+      expect(add).toEqual({ code: ExitCode.OutcomeUnknown, stdout: '', stderr: unknown(registry.url, 'no answer within 1 s') + UNCONFIRMED });
       // A read that times out is the registry being unreachable: it falls back to the cache, here empty.
       const get = await cli('registry', 'get', UUID);
       expect(get.code).toBe(ExitCode.Unreachable);
