@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { reportError } from '../../cli/command.js';
 import { ExitCode } from '../../cli/exit-codes.js';
+import { createCli } from '../../cli/run.js';
 import { MigrationFailedError } from '../../src/db/migrate.js';
 import { DatabaseConfigError } from '../../src/db/target.js';
-import { captureContext } from './helpers.js';
+import { captureContext, cli } from './helpers.js';
 
 function report(error: unknown): { code: number; stderr: string } {
   const captured = captureContext();
@@ -38,5 +39,20 @@ describe('reportError', () => {
 
   it('reports a thrown non-Error value', () => {
     expect(report('just a string')).toEqual({ code: ExitCode.Unexpected, stderr: 'error: just a string\n' });
+  });
+});
+
+describe('which commands a command line registers', () => {
+  it('only the one it names, so parsing compiles no other command options; all of them otherwise', async () => {
+    const paths = (argv?: string[]) => createCli(argv).definitions().map((definition) => definition.path);
+    expect(paths(['registry', 'get', 'yaml-lint', '--offline'])).toEqual(['omnibase registry get']);
+    expect(paths(['registry', 'cache', 'stats'])).toEqual(['omnibase registry cache stats']);
+    expect(paths(['registry'])).toHaveLength(paths().length);
+    expect(paths(['--version'])).toHaveLength(paths().length);
+    // A typo still gets clipanion's suggestions among every command.
+    const typo = await cli('registry', 'gte', 'yaml-lint');
+    expect(typo.code).toBe(ExitCode.InvalidInput);
+    expect(typo.stderr).toContain('Command not found; did you mean one of:');
+    expect(typo.stderr).toContain('omnibase registry get');
   });
 });
