@@ -3,9 +3,12 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { versionSortKey } from '../src/metadata/version-key.js';
-import { graphql, percentiles, startServer, type Percentiles } from './support.js';
+import { graphql, percentiles, startServer, type Engine, type Percentiles } from './support.js';
 
 export interface GraphBenchResult {
+  /** Which shape (GRAPH_SCENARIOS); absent in results stored before there were several. */
+  readonly scenario?: GraphScenarioName;
+  readonly engine?: Engine;
   readonly components: number;
   readonly layers: number;
   readonly nodes: number;
@@ -57,15 +60,56 @@ export function layeredDag(layers: number, width: number): { rows: Row[]; root: 
   return { rows, root };
 }
 
+/** A chain `length` deep: a root, then each component depending on the next by range, the last on nothing. */
+export function chain(length: number): { rows: Row[]; root: string } {
+  const rows: Row[] = [];
+  let below: string | null = null;
+  for (let depth = length; depth >= 0; depth -= 1) {
+    const uuid = randomUUID();
+    rows.push({ uuid, name: `c${depth}`, version: '1.0.0', dependencies: below === null ? [] : [{ name: below, version_spec: '^1' }] });
+    below = `c${depth}`;
+  }
+  return { rows, root: rows.at(-1)!.uuid };
+}
+
+export type GraphScenarioName = 'wide-10k' | 'wide-100k' | 'chain-1000' | 'deep-45' | 'wide-10k-embedded';
+
+/** The graph scenarios, each with its bar on the p50 of the whole graph (SPEC §7 and issue 14). */
+export interface GraphScenario {
+  readonly engine: Engine;
+  readonly shape: () => { rows: Row[]; root: string };
+  readonly layers: number;
+  readonly title: string;
+  /** The bar: p50 below this many ms, or within `factor` × another scenario's p50 in the same run. */
+  readonly bar: { readonly ms: number } | { readonly scenario: GraphScenarioName; readonly factor: number };
+}
+
+export const GRAPH_SCENARIOS: Record<GraphScenarioName, GraphScenario> = {
+  'wide-10k': { engine: 'postgres', shape: () => layeredDag(10, 1_000), layers: 10, bar: { ms: 120 }, title: 'layered DAG, 10 levels of 1,000' },
+  'wide-100k': { engine: 'postgres', shape: () => layeredDag(20, 5_000), layers: 20, bar: { ms: 1_500 }, title: 'layered DAG, 20 levels of 5,000' },
+  'chain-1000': { engine: 'postgres', shape: () => chain(1_000), layers: 1_000, bar: { ms: 60 }, title: 'a chain 1,000 deep' },
+  'deep-45': { engine: 'postgres', shape: () => layeredDag(45, 45), layers: 45, bar: { ms: 50 }, title: 'layered DAG, 45 levels of 45' },
+  'wide-10k-embedded': { engine: 'pglite', shape: () => layeredDag(10, 1_000), layers: 10, bar: { scenario: 'wide-10k', factor: 2 }, title: 'the same, on the embedded database' },
+};
+
+const documentOf = (row: Row) => ({
+  schema_version: '0.3', uuid: row.uuid, name: row.name, version: row.version, type: 'tool', lifecycle: 'active',
+  ...(row.dependencies.length ? { dependencies: row.dependencies } : {}),
+});
+
+/** Loads through the API (registerMany, in batches): the embedded database is reachable only through its server. */
+async function loadOverApi(url: string, token: string, rows: Row[]): Promise<void> {
+  for (let start = 0; start < rows.length; start += 1_000) {
+    await graphql(url, 'mutation($m: [JSON!]!) { registerMany(metadata: $m) { registered } }', { m: rows.slice(start, start + 1_000).map(documentOf) }, token);
+  }
+}
+
 export async function load(databaseUrl: string, rows: Row[]): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   for (let start = 0; start < rows.length; start += 2000) {
     const batch = rows.slice(start, start + 2000);
-    const documents = batch.map((row) => ({
-      schema_version: '0.3', uuid: row.uuid, name: row.name, version: row.version, type: 'tool', lifecycle: 'active',
-      ...(row.dependencies.length ? { dependencies: row.dependencies } : {}),
-    }));
+    const documents = batch.map(documentOf);
     await client.query(
       `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
        SELECT u, n, v, k, 'TOOL', 'ACTIVE', d, 1 FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[]) AS t(u, n, v, k, d)`,
@@ -132,11 +176,14 @@ async function timed(url: string, query: string, variables: Record<string, unkno
   return { ...percentiles(samples), responseBytes: bytes };
 }
 
-export async function graphBench(layers: number, width: number, runs: number): Promise<GraphBenchResult> {
-  const server = await startServer('postgres');
+export async function graphBench(name: GraphScenarioName, runs: number): Promise<GraphBenchResult> {
+  const scenario = GRAPH_SCENARIOS[name];
+  // The response cache off: a repeated request must be computed, whatever the size of its answer.
+  const server = await startServer(scenario.engine, { cacheEntries: 0 });
   try {
-    const { rows, root } = layeredDag(layers, width);
-    await load(server.databaseUrl!, rows);
+    const { rows, root } = scenario.shape();
+    if (server.databaseUrl) await load(server.databaseUrl, rows);
+    else await loadOverApi(server.url, await server.token(), rows);
     const shape = await graphql<{ dependencyGraph: { nodes: unknown[]; edges: unknown[]; isDag: boolean; truncated: boolean } }>(
       server.url,
       `query($r: UUID!) { dependencyGraph(root: $r) { nodes { depth } edges { to } isDag truncated } }`,
@@ -146,8 +193,10 @@ export async function graphBench(layers: number, width: number, runs: number): P
     const wholeGraph = await timed(server.url, WHOLE_GRAPH, { r: root }, runs);
     const nested3 = await timed(server.url, NESTED_3, { r: root }, runs);
     return {
+      scenario: name,
+      engine: scenario.engine,
       components: rows.length,
-      layers,
+      layers: scenario.layers,
       nodes: shape.dependencyGraph.nodes.length,
       edges: shape.dependencyGraph.edges.length,
       runs,

@@ -42,29 +42,24 @@ export interface WalkOptions {
 const STEP_DEPTH = `CASE WHEN $2::int IS NULL THEN 0 ELSE f.depth + 1 END`;
 const EXPANDS = `($2::int IS NULL OR depth <= $2::int)`;
 
-// The summary columns of a node row, in OUTPUT's order after its name: whole, or only what every walk shows.
-const SUMMARY = `c.uuid::text, c.version, c.lifecycle::text, c.version_key, c.type::text, c.description, c.owner, c.tags,
-  c.revision, c.created_at, c.updated_at`;
-const THIN_SUMMARY = `c.uuid::text, c.version, c.lifecycle::text, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL`;
+// What a node brings: whole summaries, or only what every walk shows (the rest comes back null).
+const SUMMARY = `c.uuid, c.name, c.version, c.lifecycle, c.version_key, c.type, c.description, c.owner, c.tags, c.revision,
+  c.created_at, c.updated_at`;
+const THIN_SUMMARY = `c.uuid, c.name, c.version, c.lifecycle`;
 
-// Rows of three kinds in one result: a declaration read (node false; its name and pin only when it resolved to
-// nothing, the only case that shows them), a component reached (node true, its name in "name"), and, when the
-// walk stopped at the row cap, one row with node null.
+// One row: the declarations read and the components reached, each as a JSON array of arrays (the driver then parses
+// one text per list instead of a row object per entry, which cost more than the walk on large graphs), and whether
+// the walk stopped at the row cap. A declaration's name and pin come back only when it resolved to nothing, the
+// only case that shows them.
 const OUTPUT = (summary: string) => `
-  SELECT false AS node, from_uuid::text AS "from", position, to_uuid::text AS "to",
-         CASE WHEN to_uuid IS NULL THEN (SELECT x.dependency_name FROM component_dependencies x WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END AS name,
-         version_spec AS "versionSpec",
-         CASE WHEN to_uuid IS NULL THEN (SELECT x.dependency_uuid::text FROM component_dependencies x WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END AS pinned,
-         NULL::text AS uuid, NULL::text AS version, NULL::text AS lifecycle, NULL::text AS "versionKey", NULL::text AS type,
-         NULL::text AS description, NULL::text AS owner, NULL::text[] AS tags, NULL::int AS revision,
-         NULL::timestamptz AS "createdAt", NULL::timestamptz AS "updatedAt"
-    FROM (SELECT DISTINCT from_uuid, position, to_uuid, version_spec FROM read WHERE from_uuid IS NOT NULL) e
-  UNION ALL
-  SELECT true, NULL, NULL, NULL, c.name, NULL, NULL, ${summary}
-    FROM (SELECT DISTINCT reached FROM read) r JOIN components c ON c.uuid = r.reached
-  UNION ALL
-  SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-    FROM read HAVING count(*) >= $3`;
+  SELECT
+    (SELECT coalesce(json_agg(json_build_array(e.from_uuid, e.position, e.to_uuid, e.version_spec,
+              CASE WHEN e.to_uuid IS NULL THEN (SELECT json_build_array(x.dependency_name, x.dependency_uuid) FROM component_dependencies x
+                                                 WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END)), '[]')
+       FROM (SELECT DISTINCT from_uuid, position, to_uuid, version_spec FROM read WHERE from_uuid IS NOT NULL) e) AS edges,
+    (SELECT coalesce(json_agg(json_build_array(${summary})), '[]')
+       FROM (SELECT DISTINCT reached FROM read) r JOIN components c ON c.uuid = r.reached) AS nodes,
+    (SELECT count(*) >= $3 FROM read) AS capped`;
 
 // Rows stay narrow (the declaration's position, not its text) because UNION hashes every one of them.
 const DEPENDENCIES_SQL = (summary: string) => `
@@ -73,7 +68,9 @@ const DEPENDENCIES_SQL = (summary: string) => `
     UNION
     SELECT d.component_uuid, d.position, ${resolvedUuid('d')}, ${STEP_DEPTH}, d.version_spec
       FROM (SELECT DISTINCT to_uuid, depth FROM walk WHERE to_uuid IS NOT NULL AND ${EXPANDS}) f
-      JOIN component_dependencies d ON d.component_uuid = f.to_uuid
+      -- OFFSET 0 keeps this a probe per component reached: the planner sizes each level at ten rows, and on a
+      -- small table it would otherwise hash the whole table at every level, once per level of a deep graph.
+      CROSS JOIN LATERAL (SELECT * FROM component_dependencies WHERE component_uuid = f.to_uuid OFFSET 0) d
   ),
   read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, to_uuid AS reached, version_spec FROM walk LIMIT $3)
   ${OUTPUT(summary)}`;
@@ -98,24 +95,28 @@ const STATEMENTS = {
   DEPENDENTS: { full: DEPENDENTS_SQL(SUMMARY), thin: DEPENDENTS_SQL(THIN_SUMMARY) },
 } as const;
 
-type WalkRow = WalkEdge & { node: boolean | null; pinned: string | null } & { [K in keyof ComponentSummary]: ComponentSummary[K] | null };
+type EdgeTuple = [from: string, position: number, to: string | null, versionSpec: string | null, unresolved: [name: string | null, pinned: string | null] | null];
+type NodeTuple = [uuid: string, name: string, version: string, lifecycle: ComponentSummary['lifecycle'], versionKey?: string, type?: ComponentSummary['type'],
+  description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<WalkResult> {
   const sql = STATEMENTS[options.direction][options.summaries ? 'full' : 'thin'];
-  const rows = await db.query<WalkRow>(sql, [root, options.maxDepth, options.rowCap]);
-  const edges: WalkEdge[] = [];
-  const summaries: ComponentSummary[] = [];
-  let capped = false;
-  for (const row of rows) {
-    if (row.node === null) {
-      capped = true;
-    } else if (row.node) {
-      const { uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt } = row;
-      summaries.push({ uuid: uuid!, name: name!, version: version!, lifecycle: lifecycle!, versionKey, type, description, owner, tags, revision, createdAt, updatedAt });
-    } else {
-      edges.push({ from: row.from, position: row.position, to: row.to, name: row.name, versionSpec: row.versionSpec, uuid: row.pinned });
-    }
-  }
-  return { edges, summaries, capped };
+  const [row] = await db.query<{ edges: EdgeTuple[]; nodes: NodeTuple[]; capped: boolean }>(sql, [root, options.maxDepth, options.rowCap]);
+  const edges = row!.edges.map(([from, position, to, versionSpec, unresolved]): WalkEdge => ({ from, position, to, versionSpec, name: unresolved?.[0] ?? null, uuid: unresolved?.[1] ?? null }));
+  const summaries = row!.nodes.map(
+    ([uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt]): ComponentSummary => ({
+      uuid, name, version, lifecycle,
+      versionKey: versionKey ?? null,
+      type: type ?? null,
+      description: description ?? null,
+      owner: owner ?? null,
+      tags: tags ?? null,
+      revision: revision ?? null,
+      // JSON carries timestamps as text; the schema serves Dates.
+      createdAt: createdAt ? new Date(createdAt) : null,
+      updatedAt: updatedAt ? new Date(updatedAt) : null,
+    }),
+  );
+  return { edges, summaries, capped: row!.capped };
 }

@@ -118,6 +118,22 @@ describe('ranges compiled in the database', () => {
     expect(tabled).toEqual(stored);
   });
 
+  it('are readable through the generated client: the sets of a range, and a one-set range on its declaration', async () => {
+    await resolveInSql([{ version: '1.2.3', retired: false }], ['^1.2.3-beta.1', '1.x || >=3']);
+    const sets = await database.db.prisma.versionRangeSet.findMany({ where: { versionSpec: { in: ['^1.2.3-beta.1', '1.x || >=3'] } }, orderBy: [{ versionSpec: 'asc' }, { setIndex: 'asc' }] });
+    expect(sets.map(({ versionSpec, setIndex, lowerKey, upperKey, prereleaseCores }) => ({ versionSpec, setIndex, lowerKey, upperKey, prereleaseCores }))).toEqual([
+      { versionSpec: '1.x || >=3', setIndex: 0, lowerKey: versionSortKey('1.0.0'), upperKey: versionSortKey('2.0.0-0'), prereleaseCores: [versionSortKey('2.0.0').slice(0, 50)] },
+      { versionSpec: '1.x || >=3', setIndex: 1, lowerKey: versionSortKey('3.0.0'), upperKey: '~', prereleaseCores: [] },
+      { versionSpec: '^1.2.3-beta.1', setIndex: 0, lowerKey: versionSortKey('1.2.3-beta.1'), upperKey: versionSortKey('2.0.0-0'),
+        prereleaseCores: [versionSortKey('1.2.3').slice(0, 50), versionSortKey('2.0.0').slice(0, 50)] },
+    ]);
+    const declarations = await database.db.prisma.componentDependency.findMany({ where: { versionSpec: { in: ['^1.2.3-beta.1', '1.x || >=3'] } }, orderBy: { versionSpec: 'asc' } });
+    expect(declarations.map(({ versionSpec, lowerKey, upperKey }) => ({ versionSpec, lowerKey, upperKey }))).toEqual([
+      { versionSpec: '1.x || >=3', lowerKey: null, upperKey: null },
+      { versionSpec: '^1.2.3-beta.1', lowerKey: sets[2]!.lowerKey, upperKey: sets[2]!.upperKey },
+    ]);
+  });
+
   it('choose what semver.maxSatisfying chooses, on random versions and ranges', async () => {
     // Tallies, so the property cannot pass by generating nothing that resolves.
     let checked = 0;
