@@ -184,4 +184,17 @@ describe('omnibase db with an unusable DATABASE_URL', () => {
       );
     }
   });
+  it.runIf(process.env.TEST_DATABASE_URL)('reports a database name the server does not have as a bad DATABASE_URL, exit 2', async () => {
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = '/omnibase_no_such_database';
+    restoreEnv = setEnv({ DATABASE_URL: url.toString(), OMNIBASE_DATA_DIR: undefined });
+    const result = await cli('token', 'list');
+    expect(result).toEqual({
+      code: ExitCode.InvalidInput,
+      stdout: '',
+      stderr:
+        `error: DATABASE_URL does not work: PostgreSQL at ${url.hostname}:${url.port || '5432'}/omnibase_no_such_database says ` +
+        '"database "omnibase_no_such_database" does not exist"; check its user, password and database name\n',
+    });
+  });
 });
