@@ -29,8 +29,9 @@ interface Row {
 const RANGES = ['^1', '>=1.0.0', '*', '~1.1.0', '1.x'];
 
 /**
- * A layered DAG: a root depending on every node of the first layer, then `layers` layers of `width` nodes
- * each depending on three nodes of the next (shared sub-trees, every node reachable). A fifth of the names
+ * A layered DAG: a root depending on every node of the first layer (through hubs of 250 when the layer is wider
+ * than a document may declare), then `layers` layers of `width` nodes each depending on three nodes of the next
+ * (shared sub-trees, every node reachable). A fifth of the names
  * have two versions that several of the ranges match; every tenth dependency is pinned by uuid.
  */
 export function layeredDag(layers: number, width: number): { rows: Row[]; root: string } {
@@ -55,8 +56,18 @@ export function layeredDag(layers: number, width: number): { rows: Row[]; root: 
       }
     }
   }
+  // A document declares at most 256 dependencies: past that, the root reaches the first layer through hubs.
+  let top = names[0]!.map((node) => ({ name: node.name, version_spec: '^1' }));
+  if (top.length > 256) {
+    const hubs: Row[] = [];
+    for (let start = 0; start < top.length; start += 250) {
+      hubs.push({ uuid: randomUUID(), name: `hub-${hubs.length}`, version: '1.0.0', dependencies: top.slice(start, start + 250) });
+    }
+    rows.push(...hubs);
+    top = hubs.map((hub) => ({ name: hub.name, version_spec: '^1' }));
+  }
   const root = randomUUID();
-  rows.push({ uuid: root, name: 'root', version: '1.0.0', dependencies: names[0]!.map((node) => ({ name: node.name, version_spec: '^1' })) });
+  rows.push({ uuid: root, name: 'root', version: '1.0.0', dependencies: top });
   return { rows, root };
 }
 

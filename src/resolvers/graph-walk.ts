@@ -61,15 +61,15 @@ const OUTPUT = (summary: string) => `
        FROM (SELECT DISTINCT reached FROM read) r JOIN components c ON c.uuid = r.reached) AS nodes,
     (SELECT count(*) >= $3 FROM read) AS capped`;
 
-// Rows stay narrow (the declaration's position, not its text) because UNION hashes every one of them.
+// Rows stay narrow (the declaration's position, not its text) because UNION hashes every one of them. OFFSET 0
+// keeps the declarations a probe per component reached: the planner sizes each level at ten rows, and on a small
+// table it would otherwise hash the whole table at every level, once per level of a deep graph.
 const DEPENDENCIES_SQL = (summary: string) => `
   WITH RECURSIVE walk(from_uuid, position, to_uuid, depth, version_spec) AS (
     SELECT NULL::uuid, NULL::int, $1::uuid, 0, NULL::text
     UNION
     SELECT d.component_uuid, d.position, ${resolvedUuid('d')}, ${STEP_DEPTH}, d.version_spec
       FROM (SELECT DISTINCT to_uuid, depth FROM walk WHERE to_uuid IS NOT NULL AND ${EXPANDS}) f
-      -- OFFSET 0 keeps this a probe per component reached: the planner sizes each level at ten rows, and on a
-      -- small table it would otherwise hash the whole table at every level, once per level of a deep graph.
       CROSS JOIN LATERAL (SELECT * FROM component_dependencies WHERE component_uuid = f.to_uuid OFFSET 0) d
   ),
   read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, to_uuid AS reached, version_spec FROM walk LIMIT $3)

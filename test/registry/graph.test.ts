@@ -102,6 +102,47 @@ describe('dependencyGraph on a diamond with shared dependencies', () => {
   });
 });
 
+describe('dependencyGraph on deep graphs, walked in one statement', () => {
+  it('places each component at the level it is first reached, whichever form of the walk', async () => {
+    // a reaches c directly and through b: c is at depth 1, and d below it at 2.
+    const uuids = await registerGraph(registry, {
+      d: { name: 'd' },
+      c: { name: 'c', deps: ['d@^1'] },
+      b: { name: 'b', deps: ['c@^1'] },
+      a: { name: 'a', deps: ['b@^1', 'c@*'] },
+    });
+    const whole = await graph(uuids.a!, uuids);
+    expect(whole.nodes).toEqual(['a:0', 'b:1', 'c:1', 'd:2']);
+    expect(whole.edges).toEqual(['a->b ^1', 'a->c *', 'b->c ^1', 'c->d ^1']);
+    // With a bound the database walks level by level instead; the answer is laid out the same way.
+    expect(await graph(uuids.a!, uuids, { maxDepth: 999 })).toEqual(whole);
+    expect(await graph(uuids.a!, uuids, { maxDepth: 1 })).toMatchObject({ nodes: ['a:0', 'b:1', 'c:1'], edges: ['a->b ^1', 'a->c *', 'b->c ^1'], truncated: true });
+  });
+
+  it('walks a chain forty deep in both directions, bounded by maxDepth and maxNodes', async () => {
+    const spec: Record<string, { name: string; deps?: string[] }> = { l0: { name: 'link-0' } };
+    for (let level = 1; level < 40; level += 1) spec[`l${level}`] = { name: `link-${level}`, deps: [`link-${level - 1}@>=1.0.0`] };
+    const uuids = await registerGraph(registry, spec);
+    const down = await graph(uuids.l39!, uuids);
+    expect(down.nodes).toEqual(Array.from({ length: 40 }, (_, depth) => `l${39 - depth}:${depth}`));
+    expect(down).toMatchObject({ isDag: true, truncated: false, unresolved: [] });
+    const up = await graph(uuids.l0!, uuids, { direction: 'DEPENDENTS' });
+    expect(up.nodes).toEqual(Array.from({ length: 40 }, (_, depth) => `l${depth}:${depth}`));
+    expect(up.edges[0]).toBe('l1->l0 >=1.0.0');
+    expect(await graph(uuids.l39!, uuids, { maxDepth: 30 })).toMatchObject({ nodes: down.nodes.slice(0, 31), truncated: true });
+    expect(await graph(uuids.l39!, uuids, { maxNodes: 25 })).toMatchObject({ nodes: down.nodes.slice(0, 25), truncated: true });
+  });
+
+  it('ends on a planted cycle when bounded too, and reports it', async () => {
+    const uuids = await registerGraph(registry, { m: { name: 'm' }, n: { name: 'n', deps: ['m@^1'] } });
+    await registry.db.withSession((session) =>
+      session.query(`INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec) VALUES ($1, 0, 'n', '^1')`, [uuids.m]),
+    );
+    const bounded = await graph(uuids.m!, uuids, { maxDepth: 500 });
+    expect(bounded).toMatchObject({ nodes: ['m:0', 'n:1'], edges: ['m->n ^1', 'n->m ^1'], cycles: [['m', 'n', 'm']], isDag: false, truncated: false });
+  });
+});
+
 describe('Component.dependencies and dependents', () => {
   it('nest to any depth, each dependency with its current resolution', async () => {
     const uuids = await registerGraph(registry, {
