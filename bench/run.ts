@@ -269,7 +269,7 @@ const scenarios: Record<string, Scenario> = {
   },
   import: {
     async run() {
-      // 10 layers of 834 names, a fifth in two versions: 10,009 components (a 2,001-component graph with --quick).
+      // 10 layers of 834 names, a fifth in two versions: 10,008 components (1,998 with --quick).
       const [layers, width] = quick ? [5, 333] : [10, 834];
       const results: ImportResult[] = [];
       for (const engine of ['postgres', 'pglite'] as const) {
@@ -288,10 +288,10 @@ const scenarios: Record<string, Scenario> = {
         '## Bulk import: `omnibase registry add <dir>` of a layered DAG',
         '',
         'A layered DAG (bench/graph.ts: layers of names each depending on three of the next by range, every tenth by ' +
-          'uuid, a fifth of the names in two versions, and a root over the first layer), one JSON file per component named ' +
+          'uuid, a fifth of the names in two versions), one JSON file per component named ' +
           'by its uuid, so the files come in no useful order. The built CLI registers the whole folder into a fresh server ' +
           '(its own process, response cache on) through registerMany; wall time from spawn to exit. Afterwards the ' +
-          'registry is read back: how many components it holds, and the graph from the root. One run per engine.',
+          'registry is read back: how many components it holds, and the graph from a node of the first layer. One run per engine.',
         '',
         '| engine | components / declared dependencies | wall time | read back | bar |',
         '|---|---|---|---|---|',

@@ -29,10 +29,13 @@ DECLARE
   n INT := 0;
   written components%ROWTYPE;
   existing components%ROWTYPE;
+  -- Only uuids, statuses and guards are gathered per item and the rows read once at the end: growing an array
+  -- copies it, so gathering whole rows would make a batch cost the square of its size.
+  uuids UUID[] := ARRAY[]::UUID[];
   statuses TEXT[] := ARRAY[]::TEXT[];
-  written_rows components[] := ARRAY[]::components[];
-  results JSONB := '[]'::JSONB;
-  i INT;
+  guards BOOLEAN[] := ARRAY[]::BOOLEAN[];
+  refused INT;
+  results JSONB;
   started TIMESTAMPTZ := clock_timestamp();
   locking TIMESTAMPTZ;
   locked TIMESTAMPTZ;
@@ -87,7 +90,8 @@ BEGIN
       SELECT written.uuid, d.ordinality - 1, d.value->>'name', d.value->>'version_spec', (d.value->>'uuid')::uuid
         FROM jsonb_array_elements(coalesce(written.document->'dependencies', '[]'::jsonb)) WITH ORDINALITY AS d(value, ordinality);
     END IF;
-    written_rows := written_rows || written;
+    uuids := uuids || written.uuid;
+    guards := guards || coalesce((item->>'guard')::boolean, false);
     n := n + 1;
   END LOOP;
 
@@ -97,29 +101,32 @@ BEGIN
   locked := clock_timestamp();
 
   IF NOT cycles_checked THEN
-    FOR i IN 1 .. n LOOP
-      item := writes->(i - 1);
-      IF statuses[i] <> 'unchanged' AND (item->>'guard')::boolean AND EXISTS (
-        SELECT 1 FROM component_dependencies d
-         WHERE d.dependency_name = written_rows[i].name OR d.dependency_uuid = written_rows[i].uuid) THEN
-        RAISE EXCEPTION USING ERRCODE = 'OB003', MESSAGE = 'cycle check needed',
-          DETAIL = jsonb_build_object('index', i - 1)::text;
-      END IF;
-    END LOOP;
+    SELECT w.i - 1 INTO refused
+      FROM unnest(uuids, statuses, guards) WITH ORDINALITY AS w(uuid, status, guard, i)
+      JOIN components c ON c.uuid = w.uuid
+     WHERE w.status <> 'unchanged' AND w.guard
+       AND EXISTS (SELECT 1 FROM component_dependencies d WHERE d.dependency_name = c.name OR d.dependency_uuid = c.uuid)
+     ORDER BY w.i LIMIT 1;
+    IF FOUND THEN
+      RAISE EXCEPTION USING ERRCODE = 'OB003', MESSAGE = 'cycle check needed', DETAIL = jsonb_build_object('index', refused)::text;
+    END IF;
   END IF;
 
-  FOR i IN 1 .. n LOOP
-    IF statuses[i] <> 'unchanged' THEN
-      INSERT INTO changes (kind, component_uuid, revision)
-      VALUES (CASE statuses[i] WHEN 'registered' THEN 'REGISTERED'::change_kind ELSE 'UPDATED'::change_kind END,
-              written_rows[i].uuid, written_rows[i].revision);
-    END IF;
-    results := results || jsonb_build_object('status', statuses[i], 'component', jsonb_build_object(
-      'uuid', written_rows[i].uuid, 'name', written_rows[i].name, 'version', written_rows[i].version, 'versionKey', written_rows[i].version_key,
-      'type', written_rows[i].type, 'lifecycle', written_rows[i].lifecycle, 'description', written_rows[i].description, 'owner', written_rows[i].owner,
-      'tags', to_jsonb(written_rows[i].tags), 'document', written_rows[i].document, 'revision', written_rows[i].revision,
-      'createdAt', written_rows[i].created_at, 'updatedAt', written_rows[i].updated_at));
-  END LOOP;
+  INSERT INTO changes (kind, component_uuid, revision)
+  SELECT CASE w.status WHEN 'registered' THEN 'REGISTERED'::change_kind ELSE 'UPDATED'::change_kind END, c.uuid, c.revision
+    FROM unnest(uuids, statuses) WITH ORDINALITY AS w(uuid, status, i)
+    JOIN components c ON c.uuid = w.uuid
+   WHERE w.status <> 'unchanged'
+   ORDER BY w.i;
+
+  SELECT jsonb_agg(jsonb_build_object('status', w.status, 'component', jsonb_build_object(
+           'uuid', c.uuid, 'name', c.name, 'version', c.version, 'versionKey', c.version_key, 'type', c.type,
+           'lifecycle', c.lifecycle, 'description', c.description, 'owner', c.owner, 'tags', to_jsonb(c.tags),
+           'document', c.document, 'revision', c.revision, 'createdAt', c.created_at, 'updatedAt', c.updated_at))
+         ORDER BY w.i)
+    INTO results
+    FROM unnest(uuids, statuses) WITH ORDINALITY AS w(uuid, status, i)
+    JOIN components c ON c.uuid = w.uuid;
   RETURN jsonb_build_object('results', results,
     'databaseMs', extract(epoch FROM clock_timestamp() - started) * 1000,
     'lockWaitMs', extract(epoch FROM locked - locking) * 1000);
