@@ -3,6 +3,7 @@ import type { ComponentMetadata } from '../metadata/validate.js';
 import { columnsOf, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { assertNoCycleThrough } from './cycles.js';
+import { mayCycleAmong } from './dependency-order.js';
 import { AlreadyExistsError } from './errors.js';
 
 /** A new component version, validated: revision 1 of its document. */
@@ -123,18 +124,13 @@ function itemOf(write: PlannedWrite) {
 
 /**
  * Whether a batch's cycles can only be ruled out by walking the graph: a retirement or a restore (ranges move
- * to other versions), or an item whose new edges another item of the batch could resolve to. Such writes go
- * straight to the checked path instead of trying the one-statement path first.
+ * to other versions), or declarations among the batch's own documents that could close a loop. Otherwise a
+ * cycle would need an edge into the batch from outside it, which the write statement looks for under the
+ * lock; such writes go straight to the checked path instead of trying the one-statement path first.
  */
 function needsWalk(writes: readonly PlannedWrite[]): boolean {
   if (writes.some((write) => write.kind === 'UPDATED' && retiredEither(write))) return true;
-  const guarded = writes.filter(addsEdges);
-  if (guarded.length === 0) return false;
-  const names = new Set(guarded.map((write) => write.document.name));
-  const uuids = new Set(guarded.map((write) => write.document.uuid));
-  return writes.some((write) =>
-    (write.document.dependencies ?? []).some((dependency) => ('uuid' in dependency ? uuids.has(dependency.uuid) : names.has(dependency.name))),
-  );
+  return writes.some(addsEdges) && mayCycleAmong(writes.map((write) => write.document));
 }
 
 /** The database's refusal as the registry's error, or the error itself when it is not one of the three. */

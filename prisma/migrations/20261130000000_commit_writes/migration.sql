@@ -9,9 +9,10 @@
 --   { "kind": "UPDATED", same fields, "base_revision", "patch", "dependencies_changed", "guard" }
 -- where "guard" marks a write that adds dependency edges (declared dependencies, new or changed). Unless
 -- `cycles_checked` (the caller holds the transaction open and walks the graph before it commits), a guarded
--- write is refused with OB003 when anything declares a dependency that could resolve to it: only then can it
--- close a cycle, and only the caller can resolve ranges. The check runs after the lock, in a statement of its
--- own, so it sees every write committed before this one took its turn.
+-- write is refused with OB003 when anything outside the batch declares a dependency that could resolve to it:
+-- only then can it close a cycle (the caller has ruled out loops among the batch's own declarations), and only
+-- the caller can resolve ranges. The check runs after the lock, in a statement of its own, so it sees every
+-- write committed before this one took its turn.
 --
 -- Refusals, each with a JSON DETAIL naming the item by its index:
 --   OB001 the uuid, or the name and version, hold another document;
@@ -105,7 +106,8 @@ BEGIN
       FROM unnest(uuids, statuses, guards) WITH ORDINALITY AS w(uuid, status, guard, i)
       JOIN components c ON c.uuid = w.uuid
      WHERE w.status <> 'unchanged' AND w.guard
-       AND EXISTS (SELECT 1 FROM component_dependencies d WHERE d.dependency_name = c.name OR d.dependency_uuid = c.uuid)
+       AND EXISTS (SELECT 1 FROM component_dependencies d
+                    WHERE (d.dependency_name = c.name OR d.dependency_uuid = c.uuid) AND d.component_uuid <> ALL (uuids))
      ORDER BY w.i LIMIT 1;
     IF FOUND THEN
       RAISE EXCEPTION USING ERRCODE = 'OB003', MESSAGE = 'cycle check needed', DETAIL = jsonb_build_object('index', refused)::text;
