@@ -211,14 +211,14 @@ const scenarios: Record<string, Scenario> = {
       return [
         '## Dependency graph: whole graphs in one request',
         '',
-        'Layered DAGs (a root over the first layer, then layers whose nodes each depend on three of the next: shared ' +
+        'Layered DAGs (a root over the first layer, through hubs of 250 past the 256 dependencies a document may declare, then layers whose nodes each depend on three of the next: shared ' +
           'sub-trees, a fifth of the names in two versions that several ranges match, every tenth dependency pinned by ' +
           'uuid), wide (10k and 100k nodes) and deep (45 levels of 45), and a chain 1,000 deep, each on a fresh database: ' +
           'loaded into PostgreSQL directly, or registered through the API (registerMany) on the embedded one. One client ' +
           '(concurrency 1) asks for the whole graph from the root (every node with uuid, name, version and depth, every edge ' +
           "with its range), then for the root's dependencies nested three levels deep. The database answers the whole graph " +
-          'in one statement. Latency in ms, the whole round trip, after one warm-up request (the warm-up fills the response ' +
-          'cache only for answers under 256 KiB, so large answers are computed every time); peak server memory is the ' +
+          'in one statement. Latency in ms, the whole round trip, after one warm-up request, with the server\'s response cache ' +
+          'off so that every request is computed; peak server memory is the ' +
           "server process's peak resident set (VmHWM) after both. Errors: any error stops the run. Bars on the p50: 10k " +
           'nodes < 120 ms, 100k < 1,500 ms with peak RSS < 400 MiB, the chain < 60 ms, 45 levels < 50 ms, the embedded ' +
           'database within 2 × PostgreSQL on 10k.',
