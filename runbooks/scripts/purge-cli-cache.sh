@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Empties the omnibase CLI's cache on this machine: the components, graphs and sync cursor it kept from the
-# registry (and any unreadable cache files it set aside). The next command fetches afresh; nothing on the
+# registry (and any cache of another format it set aside). The next command fetches afresh; nothing on the
 # server changes. `omnibase registry cache purge` does the same through the CLI.
 #
 #   runbooks/scripts/purge-cli-cache.sh        the cache of $OMNIBASE_CACHE_DIR, else $XDG_CACHE_HOME/omnibase
@@ -14,12 +14,13 @@ if [ ! -d "$dir" ]; then
 fi
 # Only the cache's own files: the folder may be shared with other things when OMNIBASE_CACHE_DIR points elsewhere.
 shopt -s nullglob
-# One file per registry (registry-cache-<host>-<port>-<path>.json), plus unreadable ones the CLI set aside.
-files=("$dir"/registry-cache*.json "$dir"/registry-cache*.json.*)
-if [ ${#files[@]} -eq 0 ]; then
+# One folder per registry (registry-cache-<host>-<port>-<path>/, a file per entry), folders of another cache
+# format the CLI set aside (registry-cache-….format-<n>-<time>), and the single files earlier versions kept.
+caches=("$dir"/registry-cache*)
+if [ ${#caches[@]} -eq 0 ]; then
   echo "the CLI cache at $dir is already empty"
   exit 0
 fi
-bytes=$(cat "${files[@]}" | wc -c)
-rm -f -- "${files[@]}"
-echo "purged the CLI cache at $dir: ${#files[@]} file(s), $bytes bytes"
+bytes=$(find "${caches[@]}" -type f -exec cat {} + | wc -c)
+rm -rf -- "${caches[@]}"
+echo "purged the CLI cache at $dir: ${#caches[@]} registry cache(s), $bytes bytes"

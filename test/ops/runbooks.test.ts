@@ -316,7 +316,7 @@ describe.runIf(testEngine === 'pglite')('cache purge', () => {
 
     const purged = await script('purge-cli-cache.sh', [], { OMNIBASE_CACHE_DIR: cacheDir });
     expect(purged.code).toBe(0);
-    expect(purged.stdout).toMatch(new RegExp(`^purged the CLI cache at ${cacheDir}: 2 file\\(s\\), \\d+ bytes\\n$`));
+    expect(purged.stdout).toMatch(new RegExp(`^purged the CLI cache at ${cacheDir}: 2 registry cache\\(s\\), \\d+ bytes\\n$`));
     expect(cacheFiles()).toEqual([]);
     expect(readdirSync(cacheDir)).toEqual(['unrelated.txt']);
     expect((await (await RegistryCache.open(cacheDir, 'http://127.0.0.1:4000/graphql', () => {})).stats()).entries).toBe(0);
