@@ -3,7 +3,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
-import { cliOfflineBench, type CliOfflineResult } from './cli-offline.js';
+import { cliOfflineScenario } from './cli-offline.js';
 import { coreLoop, type CoreLoopResult } from './core-loop.js';
 import { GRAPH_SCENARIOS, graphBench, type GraphBenchResult, type GraphScenarioName } from './graph.js';
 import { growthBench, type GrowthResult } from './growth.js';
@@ -329,26 +329,7 @@ const scenarios: Record<string, Scenario> = {
       ].join('\n');
     },
   },
-  'cli-offline': {
-    async run() {
-      const runs = quick ? 3 : 20;
-      return { runs, results: await cliOfflineBench(runs) };
-    },
-    render(record) {
-      const r = record.results as CliOfflineResult;
-      return [
-        '## `omnibase registry get` from the cache, offline',
-        '',
-        'The built CLI (`node dist/cli/main.js registry get <uuid> --offline --output json`), a whole process each run, ' +
-          'answering from the cache an online `get` filled; wall time from spawn to exit, after one unmeasured run. Concurrency 1, ' +
-          '100 components registered; errors: any failed run stops the scenario.',
-        '',
-        '| runs | p50 / p95 / p99 (ms) | bar |',
-        '|---|---|---|',
-        `| ${r.runs} | ${lat(r.wall)} | < 300 ms wall: ${verdict(r.wall.p95 < 300)} (p95) |`,
-      ].join('\n');
-    },
-  },
+  'cli-offline': cliOfflineScenario(quick),
 };
 
 async function store(scenario: string, runs: number, results: unknown): Promise<void> {
