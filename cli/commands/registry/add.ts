@@ -116,7 +116,7 @@ export class RegistryAddCommand extends RegistryClientCommand {
       // leaves a registered document waiting for a dependency that was in the import.
       const { dependencyOrder } = await import('../../../src/resolvers/dependency-order.js');
       const ordered = dependencyOrder(prepared.map((item) => item.document)).map((index) => prepared[index]!);
-      const chunks = chunked(ordered, (item) => JSON.stringify(item.document).length, { count: CHUNK_DOCUMENTS, bytes: CHUNK_BYTES });
+      const chunks = chunked(ordered, (item) => Buffer.byteLength(JSON.stringify(item.document)), { count: CHUNK_DOCUMENTS, bytes: CHUNK_BYTES });
       await this.send(chunks, tally, results);
     }
     results.sort((a, b) => a.position - b.position);
