@@ -169,7 +169,7 @@ builder.queryField('dependencyGraph', (t) =>
     ...requires('REGISTRY_READ'),
     type: DependencyGraphRef,
     description:
-      'The whole graph reachable from root in one request, walked in the database level by level. Ranges ' +
+      'The whole graph reachable from root in one request, walked in the database in one statement. Ranges ' +
       'resolve as they do now; cycles are reported, never followed twice. The server caps depth at 1000 and ' +
       'nodes at 250000 whatever is asked.',
     args: {
