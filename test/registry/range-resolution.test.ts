@@ -27,7 +27,7 @@ interface Candidate {
 async function resolveInSql(candidates: readonly Candidate[], ranges: readonly string[]): Promise<{ stored: Array<string | null>; tabled: Array<string | null> }> {
   const name = `p-${randomUUID()}`;
   const owner = randomUUID();
-  const unique = [...new Map(candidates.map((candidate) => [candidate.version, candidate])).values()];
+  const unique = distinctVersions(candidates);
   await database.db.query(
     `INSERT INTO components (uuid, name, version, version_key, type, lifecycle, document, revision)
      SELECT coalesce(o, gen_random_uuid()), coalesce(n, $1), v, k, 'TOOL', (CASE WHEN r THEN 'RETIRED' ELSE 'ACTIVE' END)::lifecycle, '{}', 1
@@ -62,8 +62,16 @@ async function resolveInSql(candidates: readonly Candidate[], ranges: readonly s
   return { stored: stored.map((row) => row.version), tabled: tabled.map((row) => row.version) };
 }
 
+/**
+ * One candidate per version, the last given: (name, version) is unique in the registry, so a version generated
+ * twice is registered once, and semver must be asked about that same one.
+ */
+function distinctVersions(candidates: readonly Candidate[]): Candidate[] {
+  return [...new Map(candidates.map((candidate) => [candidate.version, candidate])).values()];
+}
+
 function expected(candidates: readonly Candidate[], range: string): string | null {
-  return semver.maxSatisfying(candidates.filter((c) => !c.retired).map((c) => c.version), range);
+  return semver.maxSatisfying(distinctVersions(candidates).filter((c) => !c.retired).map((c) => c.version), range);
 }
 
 /** Versions equal in precedence (they differ only in build metadata) count as the same choice. */
