@@ -2,6 +2,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveCached, searchCached } from '../../cli/cache/offline.js';
+import { EntryFileStore } from '../../cli/cache/entry-files.js';
 import { describeAge } from '../../cli/cache/read-through.js';
 import { CACHE_FORMAT, cacheDir, cacheFolderName, RegistryCache, type CachedComponentValue } from '../../cli/cache/store.js';
 import { InvalidVersionSpecError } from '../../src/resolvers/errors.js';
@@ -185,5 +186,31 @@ describe('offline answers', () => {
     expect(describeAge(now - 125_000, now)).toBe('2 minutes ago');
     expect(describeAge(now - 3 * 3_600_000, now)).toBe('3 hours ago');
     expect(describeAge(now - 86_400_000, now)).toBe('1 day ago');
+  });
+});
+
+describe('EntryFileStore, the Keyv store behind the cache', () => {
+  it('gets, sets, deletes and clears entries, each a file of its own', async () => {
+    const unreadable: string[] = [];
+    const folder = join(dir, 'entries');
+    const store = new EntryFileStore(folder, (file) => unreadable.push(file));
+    expect(await store.keys()).toEqual([]);
+    expect(await store.get('a')).toBeUndefined();
+    await store.set('ns:a', { value: 1 });
+    await store.set('ns:b', { value: 2 });
+    await store.set('other:c', { value: 3 });
+    expect(await store.has('ns:a')).toBe(true);
+    expect(await store.getMany(['ns:a', 'ns:missing'])).toEqual([{ value: 1 }, undefined]);
+    expect((await store.keys({ prefix: 'ns:' })).sort()).toEqual(['ns:a', 'ns:b']);
+    expect(await store.keys({ suffix: ':c' })).toEqual(['other:c']);
+    expect(await store.delete('ns:a')).toBe(true);
+    expect(await store.delete('ns:a')).toBe(false);
+    expect(await store.deleteMany(['ns:b', 'ns:gone'])).toBe(false);
+    expect(await store.keys()).toEqual(['other:c']);
+    await writeFile(join(folder, 'other%3Ad.json.1234'), 'half a wri');
+    await store.clear();
+    expect(await readdir(folder)).toEqual([]);
+    await store.disconnect();
+    expect(unreadable).toEqual([]);
   });
 });

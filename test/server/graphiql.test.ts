@@ -5,6 +5,9 @@ import puppeteer, { type Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLocalToken } from '../../src/auth/local-credential.js';
 import { GRAPHIQL_ASSET_PATH } from '../../src/server/graphiql.js';
+import { createLogger } from '../../src/logger.js';
+import { createRegistryYoga } from '../../src/server/yoga.js';
+import { migratedDatabase } from '../support/database.js';
 import { cliDatabase, packageDir, tempDir, type CliDatabase } from '../cli/helpers.js';
 import { killChildren, startOmnibase } from '../cli/processes.js';
 import { testEngine } from '../support/database.js';
@@ -152,6 +155,33 @@ describe('GraphiQL, served by the registry with nothing from the internet', () =
     } finally {
       await server.stop();
       await other.dispose();
+    }
+  });
+});
+
+// The same, in-process: the Yoga server as a fetch handler, with introspection on and off.
+describe('GraphiQL assets from createRegistryYoga', () => {
+  it('answers the page and each asset with introspection on, and 404 for all of them with it off', async () => {
+    const database = await migratedDatabase();
+    try {
+      const open = createRegistryYoga({ db: database.db, logger: createLogger('silent'), introspection: true });
+      const closed = createRegistryYoga({ db: database.db, logger: createLogger('silent'), introspection: false });
+      const page = await open.fetch('http://registry.test/graphql?query=%7B__typename%7D', { headers: { accept: 'text/html' } });
+      expect(await page.text()).toContain(`<script src="${GRAPHIQL_ASSET_PATH}yoga-graphiql.js"></script>`);
+      for (const file of ['yoga-graphiql.js', 'graphiql.css', 'editor.worker.js', 'json.worker.js', 'graphql.worker.js', 'favicon.ico']) {
+        const asset = await open.fetch(`http://registry.test${GRAPHIQL_ASSET_PATH}${file}`);
+        expect(asset.status, file).toBe(200);
+        expect((await asset.arrayBuffer()).byteLength, file).toBeGreaterThan(1000);
+        expect((await open.fetch(`http://registry.test${GRAPHIQL_ASSET_PATH}${file}`, { method: 'HEAD' })).status, file).toBe(200);
+        expect((await closed.fetch(`http://registry.test${GRAPHIQL_ASSET_PATH}${file}`)).status, file).toBe(404);
+      }
+      const favicon = new Uint8Array(await (await open.fetch(`http://registry.test${GRAPHIQL_ASSET_PATH}favicon.ico`)).arrayBuffer());
+      expect([...favicon.subarray(0, 4)]).toEqual([0, 0, 1, 0]); // an ICO header, decoded from the package's data: URL
+      expect((await open.fetch(`http://registry.test${GRAPHIQL_ASSET_PATH}nothing.js`)).status).toBe(404);
+      const hidden = await closed.fetch('http://registry.test/graphql', { headers: { accept: 'text/html' } });
+      expect(await hidden.text()).not.toContain('YogaGraphiQL');
+    } finally {
+      await database.close();
     }
   });
 });
