@@ -3,6 +3,7 @@ import { builder } from './builder.js';
 import { requiresCapabilityDirective } from './capabilities.js';
 import './scalars.js';
 import './component.js';
+import './mutations.js';
 import './search.js';
 import './changes.js';
 import './graph.js';
