@@ -54,7 +54,8 @@ export function renderTree(graph: Graph, direction: GraphDirection): string {
   return lines.map((line) => `${line}\n`).join('');
 }
 
-function quoted(text: string): string {
+/** A Graphviz quoted string (an ID or a label). */
+export function quoted(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

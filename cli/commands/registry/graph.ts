@@ -8,7 +8,7 @@ import type { GraphDirection } from '../../generated/graphql.js';
 import { ExitCode } from '../../exit-codes.js';
 import { CONNECTION_DETAILS, READ_DETAILS, RegistryReadCommand, UUID_PATTERN } from './base.js';
 
-const FORMATS = ['tree', 'json', 'yaml', 'dot', 'mermaid'] as const;
+const FORMATS = ['tree', 'json', 'yaml', 'dot', 'mermaid', 'svg'] as const;
 
 export class RegistryGraphCommand extends RegistryReadCommand {
   static override paths = [['registry', 'graph']];
@@ -18,7 +18,8 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     details: `
       The whole reachable graph comes in one request. The tree shows each component once; a component met
       again reads \`(see above)\`, or \`(cycle)\` when it depends on itself through the path shown. --format dot
-      writes Graphviz source (\`| dot -Tsvg > graph.svg\`), --format mermaid a Mermaid flowchart for Markdown.
+      writes Graphviz source, --format svg that source drawn as SVG (by Graphviz built in, no \`dot\` needed),
+      --format mermaid a Mermaid flowchart for Markdown.
       --output json or yaml is the same as --format json or yaml.
       ${READ_DETAILS}
       ${CONNECTION_DETAILS}
@@ -26,7 +27,7 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     examples: [
       ['What a component needs, as a tree', '$0 registry graph 6f1c2a9e-1111-4222-8333-444455556666'],
       ['What needs it, two levels deep', '$0 registry graph 6f1c2a9e-1111-4222-8333-444455556666 --direction dependents --depth 2'],
-      ['A picture', '$0 registry graph 6f1c2a9e-1111-4222-8333-444455556666 --format dot | dot -Tsvg > graph.svg'],
+      ['A picture', '$0 registry graph 6f1c2a9e-1111-4222-8333-444455556666 --format svg > graph.svg'],
     ],
   });
 
@@ -39,7 +40,7 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     description: 'At most this many levels from the root',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(0)]),
   });
-  format = Option.String('--format', { description: 'tree (default), json, yaml, dot or mermaid', validator: t.isEnum(FORMATS) });
+  format = Option.String('--format', { description: 'tree (default), json, yaml, dot, mermaid or svg', validator: t.isEnum(FORMATS) });
 
   protected async run(): Promise<number> {
     if (!UUID_PATTERN.test(this.root)) throw new UsageInputError(`"${this.root}" is not a uuid; \`omnibase registry get <name>\` shows a component's uuid`);
@@ -67,6 +68,11 @@ export class RegistryGraphCommand extends RegistryReadCommand {
       return ExitCode.Ok;
     }
     const { renderDot, renderMermaid, renderTree } = await import('../../client/graph-render.js');
+    if (format === 'svg') {
+      const { renderSvg } = await import('../../client/svg.js');
+      this.context.stdout.write(await renderSvg(renderDot(value)));
+      return ExitCode.Ok;
+    }
     this.context.stdout.write(format === 'dot' ? renderDot(value) : format === 'mermaid' ? renderMermaid(value) : renderTree(value, direction));
     return ExitCode.Ok;
   }
