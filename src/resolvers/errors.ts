@@ -97,3 +97,27 @@ export class DependencyCycleError extends RegistryError {
     return { cycle: this.cycle };
   }
 }
+
+export class WouldStrandDependentsError extends RegistryError {
+  override readonly name = 'WouldStrandDependentsError';
+  readonly code = 'WOULD_STRAND_DEPENDENTS';
+  /**
+   * @param dependents the first of the dependents left with an unresolved dependency, by uuid
+   * @param total how many there are in all
+   * @param labels name@version of each of the first, for the message
+   */
+  constructor(
+    readonly dependents: string[],
+    readonly total: number,
+    labels: readonly string[],
+  ) {
+    const named = labels.join(', ') + (total > labels.length ? ` and ${total - labels.length} more` : '');
+    super(
+      `this change would leave ${total} ${total === 1 ? 'dependent' : 'dependents'} that ${total === 1 ? 'is' : 'are'} not retired ` +
+        `with a dependency nothing satisfies (${named}); pass force: true to make it anyway`,
+    );
+  }
+  override details() {
+    return { dependents: this.dependents, total: this.total };
+  }
+}

@@ -4,7 +4,8 @@ import { validateMetadata } from '../metadata/validate.js';
 import { COMPONENT_BY_UUID_SQL, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, ImmutableFieldError, NotFoundError, RevisionConflictError } from './errors.js';
-import { commitWrites, RevisionMovedError, type PlannedUpdate } from './write.js';
+import { NO_IMPACT, type Impact } from './impact.js';
+import { commitWrites, RevisionMovedError, writeTransaction, type CommitOutcome, type PlannedUpdate, type WriteOptions } from './write.js';
 
 const IMMUTABLE_FIELDS = ['schema_version', 'uuid', 'name', 'version'] as const;
 
@@ -12,6 +13,10 @@ export interface UpdateResult {
   /** False when the patch left the document as it was: no revision is added for a no-op. */
   readonly changed: boolean;
   readonly component: Component;
+  /** True when nothing was written: the answer is what the update would have done. */
+  readonly dryRun: boolean;
+  /** What the update changed in resolutions; null when the caller did not ask and nothing could strand. */
+  readonly impact: Impact | null;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -53,30 +58,34 @@ export async function updateComponent(
   uuid: string,
   patch: unknown,
   expectedRevision?: number | null,
+  options: WriteOptions = {},
 ): Promise<UpdateResult> {
   if (!isUuid(uuid)) throw new BadUserInputError(`"${uuid}" is not a UUID`, 'uuid');
   const key = uuid.toLowerCase();
-  const attempt = async (current: Component | null | undefined, commit: (write: PlannedUpdate) => Promise<Component>) => {
+  const dryRun = options.dryRun ?? false;
+  const attempt = async (current: Component | null | undefined, commit: (write: PlannedUpdate) => Promise<CommitOutcome>): Promise<UpdateResult> => {
     if (!current) throw new NotFoundError(`no component has uuid ${uuid}`);
     if (expectedRevision != null && expectedRevision !== current.revision) {
       throw new RevisionConflictError(expectedRevision, current.revision);
     }
     const write = planUpdate(current, patch);
-    return write ? { changed: true, component: await commit(write) } : { changed: false, component: current };
+    if (!write) return { changed: false, component: current, dryRun, impact: options.impact ? NO_IMPACT : null };
+    const { writes, impact } = await commit(write);
+    return { changed: true, component: writes[0]!.component, dryRun, impact };
   };
   for (let tries = 0; tries < OPTIMISTIC_ATTEMPTS; tries += 1) {
     try {
       // Read on a write connection: behind the readers' queue it would wait longer than it takes.
       const [current] = await ctx.db.writeStatement<Component>(COMPONENT_BY_UUID_SQL, [key]);
-      return await attempt(current, async (write) => (await commitWrites(ctx, [write]))[0]!.component);
+      return await attempt(current, (write) => commitWrites(ctx, [write], options));
     } catch (error) {
       if (!(error instanceof RevisionMovedError)) throw error;
       if (error.currentRevision === null) throw new NotFoundError(`no component has uuid ${uuid}`);
       if (expectedRevision != null) throw new RevisionConflictError(expectedRevision, error.currentRevision);
     }
   }
-  return ctx.db.writeTransaction(async (tx) => {
+  return writeTransaction(ctx, dryRun, async (tx) => {
     const [current] = await tx.query<Component>(`${COMPONENT_BY_UUID_SQL} FOR UPDATE`, [key]);
-    return attempt(current, async (write) => (await commitWrites(ctx, [write], tx))[0]!.component);
+    return attempt(current, (write) => commitWrites(ctx, [write], options, tx));
   });
 }

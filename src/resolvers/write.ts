@@ -5,6 +5,7 @@ import type { RegistryContext } from './context.js';
 import { assertNoCycleThrough } from './cycles.js';
 import { mayCycleAmong } from './dependency-order.js';
 import { AlreadyExistsError } from './errors.js';
+import { assertStrandsNothing, impactOf, type Impact } from './impact.js';
 
 /** A new component version, validated: revision 1 of its document. */
 export interface PlannedRegistration {
@@ -39,6 +40,46 @@ export class RevisionMovedError extends Error {
     readonly currentRevision: number | null,
   ) {
     super(`the component is no longer at the revision the update was computed from (now ${currentRevision})`);
+  }
+}
+
+/** How a caller wants its writes made. */
+export interface WriteOptions {
+  /** Work out what the writes change in resolutions (done in every case for a retirement, which must not strand). */
+  readonly impact?: boolean;
+  /** Perform every check, then write nothing: the transaction is rolled back. */
+  readonly dryRun?: boolean;
+  /** Make a retirement that strands dependents anyway; its revision records that it was forced. */
+  readonly force?: boolean;
+}
+
+export interface CommitOutcome {
+  readonly writes: CommittedWrite[];
+  /** Null when nobody asked and nothing could strand. */
+  readonly impact: Impact | null;
+}
+
+/** A dry run's outcome, thrown to roll its transaction back and caught by whoever began the transaction. */
+class DryRunRollback extends Error {
+  constructor(readonly outcome: unknown) {
+    super('dry run: rolled back');
+  }
+}
+
+/**
+ * A write transaction, or for a dry run one that `work` completes and that is then rolled back: either way the
+ * answer is what `work` returned.
+ */
+export async function writeTransaction<T>(ctx: RegistryContext, dryRun: boolean, work: (tx: SqlSession) => Promise<T>): Promise<T> {
+  try {
+    return await ctx.db.writeTransaction(async (tx) => {
+      const outcome = await work(tx);
+      if (dryRun) throw new DryRunRollback(outcome);
+      return outcome;
+    });
+  } catch (error) {
+    if (error instanceof DryRunRollback) return error.outcome as T;
+    throw error;
   }
 }
 
@@ -91,6 +132,13 @@ const sameDependencies = (a: ComponentMetadata, b: ComponentMetadata) =>
   JSON.stringify(a.dependencies ?? []) === JSON.stringify(b.dependencies ?? []);
 
 const retiredEither = (write: PlannedUpdate) => (write.base.lifecycle === 'RETIRED') !== (write.document.lifecycle === 'retired');
+
+/** A retirement: the only write that can leave a dependency unresolved. */
+const retires = (write: PlannedWrite) => write.kind === 'UPDATED' && write.base.lifecycle !== 'RETIRED' && write.document.lifecycle === 'retired';
+
+// Marks the revisions a forced write made (prisma/migrations/20261202300000_forced_writes).
+const FORCED_SQL = `UPDATE component_revisions r SET forced = true, stranded = $3
+  FROM unnest($1::uuid[], $2::int[]) AS w(uuid, revision) WHERE r.component_uuid = w.uuid AND r.revision = w.revision`;
 
 /**
  * Whether a write adds dependency edges that could close a cycle: a registration that declares dependencies,
@@ -175,11 +223,18 @@ const toComponent = ({ component }: CommittedRow): Component => ({
  * The one way anything is written to the registry: the rows of each write (component, revision, declared
  * dependencies), a change-feed row for each write that changed something, and no cycle committed, all in one
  * transaction. Writes that add no edges anything could resolve to (most of them) are one statement that
- * commits as it returns; the others hold their transaction open while the graph is walked for cycles.
- * Nothing is written when any write of the batch is refused. Given `tx`, the writes join that transaction
- * (which then holds the order lock until it commits).
+ * commits as it returns; the others hold their transaction open while the graph is walked for cycles, and so do
+ * retirements, dry runs and writes whose impact was asked for, whose resolutions are compared under the order
+ * lock. A retirement that would strand a dependent is refused unless forced. Nothing is written when any write
+ * of the batch is refused, nor by a dry run. Given `tx`, the writes join that transaction (which then holds the
+ * order lock until it commits; the caller rolls a dry run back, see writeTransaction).
  */
-export async function commitWrites(ctx: RegistryContext, writes: readonly PlannedWrite[], tx?: SqlSession): Promise<CommittedWrite[]> {
+export async function commitWrites(
+  ctx: RegistryContext,
+  writes: readonly PlannedWrite[],
+  options: WriteOptions = {},
+  tx?: SqlSession,
+): Promise<CommitOutcome> {
   const params = [JSON.stringify(writes.map(itemOf)), ctx.actor];
   const started = performance.now();
   const answer = (rows: Array<{ commit: CommitAnswer }>, path: WriteTiming['path']) => {
@@ -187,22 +242,37 @@ export async function commitWrites(ctx: RegistryContext, writes: readonly Planne
     ctx.recordWrite?.({ totalMs: performance.now() - started, databaseMs, lockWaitMs, path });
     return results.map((row) => ({ status: row.status, component: toComponent(row) }));
   };
-  const checked = async (session: SqlSession) => {
+  const governed = Boolean(options.impact || options.dryRun) || writes.some(retires);
+  const checked = async (session: SqlSession): Promise<CommitOutcome> => {
     const committed = answer(await session.query(COMMIT_SQL, [...params, true]), 'transaction');
     await assertNoCycleThrough(session, await cycleSources(session, writes));
-    return committed;
+    if (!governed) return { writes: committed, impact: null };
+    const impact = await impactOf(
+      session,
+      committed.flatMap(({ status, component }, index) => {
+        if (status === 'unchanged') return [];
+        const write = writes[index]!;
+        return [{ uuid: component.uuid, name: component.name, isNew: write.kind === 'REGISTERED', base: write.kind === 'UPDATED' ? write.base : undefined }];
+      }),
+    );
+    if (!options.force) assertStrandsNothing(impact);
+    else if (impact.strandedLive.length > 0) {
+      const updated = committed.filter(({ status }) => status === 'updated').map(({ component }) => component);
+      await session.query(FORCED_SQL, [updated.map((row) => row.uuid), updated.map((row) => row.revision), impact.strandedLive.length]);
+    }
+    return { writes: committed, impact };
   };
   try {
     if (tx) return await checked(tx);
-    if (!needsWalk(writes)) {
+    if (!governed && !needsWalk(writes)) {
       try {
-        return answer(await ctx.db.writeStatement(COMMIT_SQL, [...params, false]), 'statement');
+        return { writes: answer(await ctx.db.writeStatement(COMMIT_SQL, [...params, false]), 'statement'), impact: null };
       } catch (error) {
         // Something declares a dependency that could resolve to a written entry: only a walk can tell.
         if ((error as { code?: string }).code !== CYCLE_CHECK_NEEDED) throw error;
       }
     }
-    return await ctx.db.writeTransaction(checked);
+    return await writeTransaction(ctx, options.dryRun ?? false, checked);
   } catch (error) {
     throw refusal(error, writes);
   }

@@ -23,7 +23,7 @@ const parseDependencyKey = (key: string): DeclaredDependency => {
 };
 
 /** Every field name selected anywhere below the current field, fragments included. */
-function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
+export function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
   const names = new Set<string>();
   const pending: SelectionSetNode[] = info.fieldNodes.flatMap((node) => (node.selectionSet ? [node.selectionSet] : []));
   while (pending.length > 0) {

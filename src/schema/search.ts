@@ -4,7 +4,7 @@ import { builder } from './builder.js';
 import { requires } from './capabilities.js';
 import { ComponentRef, ComponentTypeEnum, LifecycleEnum } from './component.js';
 
-const ComponentConnection = builder.connectionObject(
+export const ComponentConnection = builder.connectionObject(
   {
     type: ComponentRef,
     name: 'ComponentConnection',
