@@ -42,6 +42,7 @@ const BY_ERROR_NAME: Readonly<Record<string, number>> = {
   DatabaseConfigError: ExitCode.InvalidInput,
   ShutdownConfigError: ExitCode.InvalidInput,
   ResponseCacheConfigError: ExitCode.InvalidInput,
+  StreamConfigError: ExitCode.InvalidInput,
   AuthConfigError: ExitCode.InvalidInput,
   MetadataParseError: ExitCode.InvalidInput,
   MetadataValidationError: ExitCode.InvalidInput,

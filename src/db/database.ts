@@ -32,8 +32,31 @@ export interface Database {
   writeStatement<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
   /** A write transaction on a connection for writes: committed when `work` resolves, rolled back when it throws. */
   writeTransaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * Listens for notifications on `channel` (PostgreSQL LISTEN) until the returned handle is closed: on PostgreSQL
+   * on a connection of its own, replaced whenever it is lost. Notifications sent while no connection listened are
+   * never delivered, so `handlers.listening` is called each time LISTEN takes effect, the first time included.
+   */
+  listen(channel: string, handlers: ListenHandlers): ChannelListener;
   close(): Promise<void>;
 }
+
+export interface ListenHandlers {
+  /** A notification arrived on the channel. */
+  notify(payload: string): void;
+  /** LISTEN took effect: anything notified before this call was not heard. */
+  listening(): void;
+}
+
+export interface ChannelListener {
+  /** Stops listening and closes the connection; nothing is delivered afterwards. */
+  close(): Promise<void>;
+}
+
+/** How a listening connection is told apart in pg_stat_activity. */
+export const LISTENER_APPLICATION_NAME = 'omnibase-listener';
+/** How often a listening connection is asked for a reply: a peer gone silent is noticed within this, plus the reply's bound. */
+const LISTENER_PROBE_MS = 15_000;
 
 export interface OpenDatabaseOptions {
   /** Connections in the PostgreSQL pool. */
@@ -90,12 +113,73 @@ function resilientPool(url: string, max: number): pg.Pool {
   return pool;
 }
 
+/**
+ * LISTEN on a connection outside the pools, for as long as the handle is open: a connection that errors, ends or
+ * stops answering the periodic probe is replaced (after 0.1 s, doubling to 5 s while the server stays away).
+ */
+function listenPostgres(url: string, channel: string, handlers: ListenHandlers): ChannelListener {
+  let closed = false;
+  let current: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let backoffMs = 100;
+  const connect = async () => {
+    retry = undefined;
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: LISTENER_APPLICATION_NAME,
+      keepAlive: true,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: CONNECT_TIMEOUT_MS,
+    });
+    let lost = false;
+    let probe: NodeJS.Timeout | undefined;
+    const replace = () => {
+      if (lost) return;
+      lost = true;
+      clearInterval(probe);
+      if (current === client) current = undefined;
+      void client.end().catch(() => {});
+      if (!closed) retry = setTimeout(() => void connect(), backoffMs);
+      backoffMs = Math.min(backoffMs * 2, 5_000);
+    };
+    client.on('error', replace);
+    client.on('end', replace);
+    client.on('notification', (message) => {
+      if (message.channel === channel) handlers.notify(message.payload ?? '');
+    });
+    current = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${client.escapeIdentifier(channel)}`);
+    } catch {
+      replace();
+      return;
+    }
+    if (lost) return;
+    backoffMs = 100;
+    probe = setInterval(() => void client.query('SELECT 1').catch(replace), LISTENER_PROBE_MS);
+    probe.unref();
+    handlers.listening();
+  };
+  void connect();
+  return {
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      const client = current;
+      current = undefined;
+      await client?.end().catch(() => {});
+    },
+  };
+}
+
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Database> {
   const pool = resilientPool(url, options.poolSize ?? 10);
   // Writes have connections of their own: behind hundreds of queued reads, a write that holds the change
   // feed's lock would wait its turn for every statement; and queued writes never take a reader's connection.
   const writePool = resilientPool(url, options.writeSlots ?? DEFAULT_WRITE_SLOTS);
   const prisma = createClient(new PrismaPg(pool), options);
+  const listeners = new Set<ChannelListener>();
   // Sessions for writes report their statements to onQuery; the others (migrations, the write head) do not.
   const sessionOf = (client: pg.PoolClient, onQuery?: (sql: string) => void): SqlSession => ({
     async exec(script) {
@@ -145,7 +229,18 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
         client.release();
       }
     },
+    listen(channel, handlers) {
+      const listener = listenPostgres(url, channel, handlers);
+      listeners.add(listener);
+      return {
+        close: () => {
+          listeners.delete(listener);
+          return listener.close();
+        },
+      };
+    },
     async close() {
+      await Promise.all([...listeners].map((listener) => listener.close()));
       await prisma.$disconnect();
       await Promise.all([pool.end(), writePool.end()]);
     },
@@ -199,6 +294,14 @@ async function openPGlite(dataDir: string | undefined, options: OpenDatabaseOpti
           return (await pglite.query<Row>(sql, [...params])).rows;
         },
       }),
+    // PGlite delivers a NOTIFY to the listeners of its own process when the statement or transaction commits.
+    listen(channel, handlers) {
+      const unlisten = pglite.listen(channel, handlers.notify).then((stop) => {
+        handlers.listening();
+        return stop;
+      });
+      return { close: () => unlisten.then((stop) => stop()).catch(() => {}) };
+    },
     async close() {
       try {
         await prisma.$disconnect();

@@ -19,6 +19,8 @@ export interface RegistryMetrics {
   recordCacheLookup(hit: boolean): void;
   /** Records where one commit's time went (src/resolvers/write.ts), for registry_write_phase_ms. */
   recordWrite(timing: WriteTiming): void;
+  /** Where registry_open_streams reads the number of open change streams at scrape time. */
+  countStreams(openStreams: () => number): void;
 }
 
 /**
@@ -29,6 +31,7 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const cache = { hits: 0, misses: 0 };
+  let openStreams = () => 0;
 
   const operations = new Counter({
     name: 'registry_operations_total',
@@ -82,6 +85,15 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
     },
   });
 
+  new Gauge({
+    name: 'registry_open_streams',
+    help: 'Live change streams (subscription { changes }) this instance holds open, all principals together.',
+    registers: [registry],
+    collect() {
+      this.set(openStreams());
+    },
+  });
+
   const writePhases = new Histogram({
     name: 'registry_write_phase_ms',
     help:
@@ -120,6 +132,9 @@ export function createRegistryMetrics(db: Database): RegistryMetrics {
       writePhases.observe({ phase: 'total', path }, totalMs);
       writePhases.observe({ phase: 'database', path }, databaseMs);
       writePhases.observe({ phase: 'lock_wait', path }, lockWaitMs);
+    },
+    countStreams(source) {
+      openStreams = source;
     },
     observe(operation, outcome, durationMs) {
       operations.inc({ operation, outcome });

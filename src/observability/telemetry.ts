@@ -41,6 +41,18 @@ function rootFieldLabel(document: DocumentNode, operationName: string | null | u
   return { label, type: operation.operation, name: operation.name?.value ?? null };
 }
 
+/** What the request's record says of its operation, once it is known to run. */
+function noteOperation(args: { contextValue: unknown; document: DocumentNode; operationName?: string | null }): void {
+  const context = args.contextValue as { request?: Request; principal?: { id: string } };
+  const record = context.request && records.get(context.request);
+  if (!record) return;
+  const { label, type, name } = rootFieldLabel(args.document, args.operationName);
+  record.operation = label;
+  record.operationType = type;
+  record.operationName = name;
+  record.principal = context.principal?.id ?? 'anonymous';
+}
+
 /**
  * One JSON log line and one metrics observation per GraphQL request, with its request id and outcome.
  */
@@ -62,16 +74,9 @@ export function useRequestTelemetry(logger: Logger, metrics: RegistryMetrics, re
       const record = records.get(request);
       if (record) record.graphql = true;
     },
-    onExecute({ args }) {
-      const context = args.contextValue as { request?: Request; principal?: { id: string } };
-      const record = context.request && records.get(context.request);
-      if (!record) return;
-      const { label, type, name } = rootFieldLabel(args.document, args.operationName);
-      record.operation = label;
-      record.operationType = type;
-      record.operationName = name;
-      record.principal = context.principal?.id ?? 'anonymous';
-    },
+    onExecute: ({ args }) => noteOperation(args),
+    // A subscription is labelled by its root field too; its request is logged as its stream opens.
+    onSubscribe: ({ args }) => noteOperation(args),
     onResponse({ request, response }) {
       const record = records.get(request);
       if (!record?.graphql) return; // GraphiQL's page, health checks and metrics are not operations

@@ -30,6 +30,8 @@ export const builder = new SchemaBuilder<{
   // Stored by name, the form @graphql-tools/utils reads when printing the SDL with its directives.
   directives: { useGraphQLToolsUnorderedDirectives: true },
   scopeAuth: {
+    // A subscription is checked once, when its stream opens, not on every event it sends.
+    authorizeOnSubscribe: true,
     // The request's authorizer decides; the principal was authenticated before execution began.
     authScopes: (ctx) => ({ capability: (capability: Capability) => ctx.authorizer.allows(ctx.principal, capability) }),
     unauthorizedError: (_parent, ctx, _info, result) => {

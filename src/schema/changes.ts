@@ -1,5 +1,6 @@
+import { contextCacheSymbol } from '@pothos/core';
 import { componentsByUuid } from '../resolvers/batch.js';
-import { changeCursor, listChanges } from '../resolvers/changes.js';
+import { changeCursor, listChanges, parseChangeCursor } from '../resolvers/changes.js';
 import { NotFoundError } from '../resolvers/errors.js';
 import { builder } from './builder.js';
 import { requires } from './capabilities.js';
@@ -50,6 +51,27 @@ builder.queryField('changes', (t) =>
           endCursor: edges.at(-1)?.cursor ?? args.after ?? null,
         },
       };
+    },
+  }),
+);
+
+builder.subscriptionType({});
+
+builder.subscriptionField('changes', (t) =>
+  t.field({
+    ...requires('REGISTRY_READ'),
+    type: ChangeRef,
+    description:
+      'The change feed, live (GraphQL over server-sent events): the writes committed after the cursor `after` ' +
+      '(from the start when omitted), oldest first, then each write as it commits, on whichever instance. Resume ' +
+      'after a lost connection with the sequence of the last change received: nothing is skipped or repeated.',
+    args: { after: t.arg.string() },
+    subscribe: (_root, args, ctx) => ctx.changeStreams.open(ctx.principal, parseChangeCursor(args.after)),
+    resolve: (change, _args, ctx) => {
+      // One context serves every event of a stream: fresh loaders per event, or a component changed twice would
+      // show the first event's answer on the second.
+      (ctx as { [contextCacheSymbol]?: object })[contextCacheSymbol] = {};
+      return change;
     },
   }),
 );

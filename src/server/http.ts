@@ -5,6 +5,7 @@ import type { RegistryHead } from '../cache/registry-head.js';
 import type { ResponseCacheOptions } from '../cache/response-cache.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import { createChangeStreams, DEFAULT_STREAMS_PER_PRINCIPAL } from './change-stream.js';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, drainServer, type DrainResult } from './shutdown.js';
 import { createRegistryYoga } from './yoga.js';
 
@@ -21,6 +22,8 @@ export interface ListenOptions {
   readonly head?: RegistryHead;
   /** Keep answers to queries until a write touches what they read (src/cache). */
   readonly responseCache?: Pick<ResponseCacheOptions, 'maxEntries'> | false;
+  /** Live change streams one principal may hold open at once (OMNIBASE_STREAMS_PER_PRINCIPAL); 0 refuses them. */
+  readonly streamsPerPrincipal?: number;
 }
 
 export interface RunningServer {
@@ -47,13 +50,27 @@ export async function listen({
   shutdownTimeoutMs = DEFAULT_SHUTDOWN_TIMEOUT_MS,
   head,
   responseCache,
+  streamsPerPrincipal = DEFAULT_STREAMS_PER_PRINCIPAL,
 }: ListenOptions): Promise<RunningServer> {
-  const yoga = createRegistryYoga({ db, logger, authorizer, ...(head ? { head } : {}), ...(responseCache !== undefined ? { responseCache } : {}) });
+  const changeStreams = createChangeStreams({ db, perPrincipal: streamsPerPrincipal });
+  const yoga = createRegistryYoga({
+    db,
+    logger,
+    authorizer,
+    changeStreams,
+    ...(head ? { head } : {}),
+    ...(responseCache !== undefined ? { responseCache } : {}),
+  });
   let draining = false;
   let inFlight = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     inFlight++;
-    response.once('close', () => inFlight--);
+    response.once('close', () => {
+      inFlight--;
+      // A response that began before the drain (a change stream, above all) leaves its connection idle but open
+      // when it ends: closed now, not when the client's keep-alive runs out.
+      if (draining) setImmediate(() => server.closeIdleConnections());
+    });
     if (draining) {
       // A keep-alive client learns to open its next request elsewhere: this connection ends after the response.
       response.setHeader('connection', 'close');
@@ -86,8 +103,13 @@ export async function listen({
     close() {
       if (!closing) {
         draining = true;
-        logger.info({ inFlight, timeoutMs: shutdownTimeoutMs }, 'draining: no new connections, finishing in-flight requests');
-        closing = drainServer(server, inFlight, shutdownTimeoutMs).then((result) => {
+        logger.info(
+          { inFlight, streams: changeStreams.openCount(), timeoutMs: shutdownTimeoutMs },
+          'draining: no new connections, finishing in-flight requests',
+        );
+        // Open change streams complete at once (their clients resume elsewhere with their cursor), so they never hold the drain.
+        const streamsClosed = changeStreams.close();
+        closing = Promise.all([drainServer(server, inFlight, shutdownTimeoutMs), streamsClosed]).then(([result]) => {
           if (result.forced) logger.warn({ ...result, timeoutMs: shutdownTimeoutMs }, 'drain timed out; remaining connections were closed');
           else logger.info(result, 'drained');
           return result;

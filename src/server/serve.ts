@@ -6,6 +6,7 @@ import { openDatabase } from '../db/database.js';
 import { prepareDatabase } from '../db/migrate.js';
 import { databaseTargetFromEnv, describeTarget } from '../db/target.js';
 import { createLogger } from '../logger.js';
+import { streamsPerPrincipalFromEnv } from './change-stream.js';
 import { listen } from './http.js';
 import { introspectionFromEnv } from './limits.js';
 import { shutdownTimeoutFromEnv } from './shutdown.js';
@@ -27,6 +28,7 @@ export async function serve({ port, host, migrate: applyMigrations }: ServeOptio
   const target = databaseTargetFromEnv();
   const shutdownTimeoutMs = shutdownTimeoutFromEnv();
   const cacheEntries = cacheEntriesFromEnv();
+  const streamsPerPrincipal = streamsPerPrincipalFromEnv();
   const anonymous = anonymousCapabilities(host);
   introspectionFromEnv(); // read again by the GraphQL server; checked here, before anything is opened
   const db = await openDatabase(target);
@@ -39,7 +41,7 @@ export async function serve({ port, host, migrate: applyMigrations }: ServeOptio
     }
     const authorizer = tokenAuthorizer({ db, anonymous, head });
     const responseCache = cacheEntries > 0 ? { maxEntries: cacheEntries } : false;
-    const server = await listen({ db, logger, port, host, authorizer, shutdownTimeoutMs, head, responseCache });
+    const server = await listen({ db, logger, port, host, authorizer, shutdownTimeoutMs, head, responseCache, streamsPerPrincipal });
     // Watched from the moment the port is open: a signal during the rest of start-up still drains.
     const signals = watchSignals();
     try {

@@ -8,12 +8,14 @@ import { databaseHead, type RegistryHead } from '../cache/registry-head.js';
 import type { Principal } from '../auth/principal.js';
 import type { Database } from '../db/database.js';
 import type { Logger } from '../logger.js';
+import type { ChangeStreams } from '../resolvers/changes.js';
 import { schema } from '../schema/index.js';
 import { useHealthAndMetrics } from '../observability/health.js';
 import { createRegistryMetrics, type RegistryMetrics } from '../observability/metrics.js';
 import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.js';
 import type { GraphQLContext } from '../schema/context.js';
 import { useAuthentication, principalOf } from './authentication.js';
+import { createChangeStreams } from './change-stream.js';
 import { graphiqlOptions, useGraphiQLAssets } from './graphiql.js';
 import { introspectionFromEnv, useBodyLimit, useOperationLimits } from './limits.js';
 import { toClientError } from './errors.js';
@@ -37,6 +39,8 @@ export interface RegistryYogaOptions {
   readonly head?: RegistryHead;
   /** Keeps answers to queries until a write touches what they read (src/cache); `false` executes every query. */
   readonly responseCache?: Pick<ResponseCacheOptions, 'maxEntries'> | false;
+  /** The live change streams (src/server/change-stream.ts); made afresh, with the default limit, when not given. */
+  readonly changeStreams?: ChangeStreams;
 }
 
 export type RegistryYoga = YogaServerInstance<Record<string, unknown>, GraphQLContext>;
@@ -91,6 +95,22 @@ function useRegistryErrors(logger: Logger): Plugin<GraphQLContext> {
         },
       };
     },
+    // A subscription's errors: a stream refused as it opens, or an event that failed to resolve.
+    onSubscribe() {
+      return {
+        onSubscribeResult({ args, result, setResult }) {
+          if ('errors' in result && result.errors?.length) {
+            setResult({ ...result, errors: mapAndRecord(result.errors, args.contextValue) });
+            return undefined;
+          }
+          return {
+            onNext({ result: event, setResult: setEvent }) {
+              if (event.errors?.length) setEvent({ ...event, errors: mapErrors(event.errors, args.contextValue.requestId) });
+            },
+          };
+        },
+      };
+    },
   };
 }
 
@@ -103,8 +123,10 @@ export function createRegistryYoga({
   metrics = createRegistryMetrics(db),
   introspection = introspectionFromEnv(),
   responseCache = {},
+  changeStreams = createChangeStreams({ db }),
 }: RegistryYogaOptions): RegistryYoga {
   const requestIdOf = (request: Request) => requestIds.get(request) ?? 'unknown';
+  metrics.countStreams(() => changeStreams.openCount());
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
     graphqlEndpoint: GRAPHQL_PATH,
@@ -141,6 +163,7 @@ export function createRegistryYoga({
         requestId: requestIds.get(request) ?? randomUUID(),
         principal,
         authorizer,
+        changeStreams,
       };
     },
   });
