@@ -1,6 +1,7 @@
 import { isUuid, type ComponentSummary } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
+import { walkGraphAsOf } from './as-of.js';
 import { walkGraph, type GraphDirection, type WalkEdge } from './graph-walk.js';
 
 export type { GraphDirection };
@@ -55,6 +56,8 @@ export interface GraphBounds {
    * then reads only those, which matters on graphs of a hundred thousand nodes.
    */
   readonly summaries?: boolean;
+  /** Walk the registry as it stood at this instant (src/resolvers/as-of.ts) instead of now. */
+  readonly asOf?: Date | null;
 }
 
 function bound(value: number | null | undefined, cap: number, argument: string): number {
@@ -75,13 +78,14 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
   const maxDepth = bound(bounds.maxDepth, GRAPH_LIMITS.maxDepth, 'maxDepth');
   const maxNodes = Math.max(1, bound(bounds.maxNodes, GRAPH_LIMITS.maxNodes, 'maxNodes'));
   const rootUuid = root.toLowerCase();
-  const walk = await walkGraph(ctx.db, rootUuid, {
+  const options = {
     direction,
     // The closure form reads each declaration once; a bound below the server's only saves work on large graphs.
     maxDepth: maxDepth < GRAPH_LIMITS.maxDepth ? maxDepth : null,
     summaries: bounds.summaries ?? true,
     rowCap: GRAPH_LIMITS.maxDeclarations,
-  });
+  };
+  const walk = bounds.asOf ? await walkGraphAsOf(ctx.db, rootUuid, { ...options, asOf: bounds.asOf }) : await walkGraph(ctx.db, rootUuid, options);
   const summaries = new Map(walk.summaries.map((summary) => [summary.uuid, summary]));
   const rootSummary = summaries.get(rootUuid);
   if (!rootSummary) throw new NotFoundError(`no component has uuid ${root}`);

@@ -1,3 +1,4 @@
+import { lookupByNameAsOf, lookupByUuidAsOf } from './as-of.js';
 import { COMPONENT_BY_UUID_SQL, isUuid, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError } from './errors.js';
@@ -28,16 +29,18 @@ export interface ComponentSelector {
   readonly uuid?: string | null;
   readonly name?: string | null;
   readonly versionSpec?: string | null;
+  /** As the registry stood at this instant (src/resolvers/as-of.ts); now when absent. */
+  readonly asOf?: Date | null;
 }
 
-/** `component(uuid)` or `component(name, versionSpec)`: exactly one way of naming it. */
+/** `component(uuid)` or `component(name, versionSpec)`, now or `asOf` an instant: exactly one way of naming it. */
 export async function lookupComponent(ctx: RegistryContext, selector: ComponentSelector): Promise<Component | null> {
-  const { uuid, name, versionSpec } = selector;
+  const { uuid, name, versionSpec, asOf } = selector;
   if (uuid != null && name != null) throw new BadUserInputError('give either uuid or name, not both');
   if (uuid != null) {
     if (versionSpec != null) throw new BadUserInputError('versionSpec goes with name, not uuid', 'versionSpec');
-    return lookupByUuid(ctx, uuid);
+    return asOf ? lookupByUuidAsOf(ctx, uuid, asOf) : lookupByUuid(ctx, uuid);
   }
-  if (name != null) return lookupByName(ctx, name, versionSpec ?? '*');
+  if (name != null) return asOf ? lookupByNameAsOf(ctx, name, versionSpec ?? '*', asOf) : lookupByName(ctx, name, versionSpec ?? '*');
   throw new BadUserInputError('give a uuid, or a name with an optional versionSpec');
 }

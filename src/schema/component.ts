@@ -1,5 +1,6 @@
 import { ChangeKind, ComponentType, Lifecycle } from '../generated/prisma/enums.js';
-import { historiesOf } from '../resolvers/batch.js';
+import { asOfOf } from '../resolvers/as-of.js';
+import { documentDiffs, historyPage, historyPages, MAX_HISTORY_PAGE, revisionDiff, type HistoryEntry, type HistoryPage } from '../resolvers/history.js';
 import { lookupComponent } from '../resolvers/lookup.js';
 import { builder } from './builder.js';
 import { requires } from './capabilities.js';
@@ -14,16 +15,28 @@ export const LifecycleEnum = builder.enumType(Lifecycle, {
 });
 export const ChangeKindEnum = builder.enumType(ChangeKind, { name: 'ChangeKind' });
 
-const ComponentRevisionRef = builder.prismaObject('ComponentRevision', {
+const ComponentRevisionRef = builder.objectRef<HistoryEntry>('ComponentRevision').implement({
   description: 'The document as one register or update left it.',
   fields: (t) => ({
     revision: t.exposeInt('revision'),
     metadata: t.expose('document', { type: 'JSON' }),
     patch: t.expose('patch', { type: 'JSON', nullable: true, description: 'The merge patch applied; null at registration.' }),
+    diff: t.field({
+      type: 'JSON',
+      description: 'The RFC 6902 JSON Patch from the previous revision\'s document to this one; [] for revision 1.',
+      resolve: revisionDiff,
+    }),
     actor: t.exposeString('actor', { nullable: true }),
     at: t.expose('at', { type: 'DateTime' }),
   }),
 });
+
+// Loader keys: JSON keeps the parts apart.
+const pageKey = (page: HistoryPage) => JSON.stringify([page.uuid, page.upTo, page.first]);
+const parsePageKey = (key: string): HistoryPage => {
+  const [uuid, upTo, first] = JSON.parse(key) as [string, number | null, number];
+  return { uuid, upTo, first };
+};
 
 export const ComponentRef = builder.prismaObject('Component', {
   description: 'One registered component version: its metadata document and the fields read from it.',
@@ -42,9 +55,25 @@ export const ComponentRef = builder.prismaObject('Component', {
     updatedAt: t.expose('updatedAt', { type: 'DateTime' }),
     history: t.loadableList({
       type: ComponentRevisionRef,
-      description: 'Every revision, oldest first.',
-      load: (uuids: string[], ctx) => historiesOf(ctx, uuids),
-      resolve: (component) => component.uuid,
+      description:
+        `Its revisions, newest first, \`first\` of them (at most ${MAX_HISTORY_PAGE.toLocaleString('en')}); \`after\` a revision ` +
+        'number, the page continues with the revisions older than it. Read as of an instant, only the revisions made by then.',
+      args: {
+        first: t.arg.int({ defaultValue: 100 }),
+        after: t.arg.string(),
+      },
+      load: (keys: string[], ctx) => historyPages(ctx, keys.map(parsePageKey)),
+      resolve: (component, args) => pageKey(historyPage(component.uuid, component.revision, args.first ?? 100, args.after)),
+    }),
+    diff: t.loadable({
+      type: 'JSON',
+      description:
+        'The RFC 6902 JSON Patch from revision `from`\'s document to revision `to`\'s ([] when they are equal). A revision ' +
+        'the component does not have (or did not have yet, read as of an instant) is NOT_FOUND.',
+      args: { from: t.arg.int({ required: true }), to: t.arg.int({ required: true }) },
+      load: (keys: string[], ctx) => documentDiffs(ctx, keys.map((key) => JSON.parse(key))),
+      resolve: (component, args) =>
+        JSON.stringify({ uuid: component.uuid, from: args.from, to: args.to, upTo: asOfOf(component) ? component.revision : null }),
     }),
   }),
 });
@@ -57,11 +86,13 @@ builder.queryField('component', (t) =>
     nullable: true,
     description:
       'One component version, by uuid or by name and npm version range (default "*"): the highest ' +
-      'non-retired version that satisfies the range. Null when nothing matches.',
+      'non-retired version that satisfies the range. Null when nothing matches. With asOf, as the registry stood ' +
+      'at that instant (inclusive): the versions registered by then, each with its lifecycle and document then.',
     args: {
       uuid: t.arg({ type: 'UUID' }),
       name: t.arg.string(),
       versionSpec: t.arg.string(),
+      asOf: t.arg({ type: 'DateTime' }),
     },
     resolve: (_root, args, ctx) => lookupComponent(ctx, args),
   }),

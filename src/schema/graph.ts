@@ -1,5 +1,6 @@
 import { Kind, type GraphQLObjectType, type GraphQLResolveInfo, type SelectionSetNode } from 'graphql';
 import type { ComponentMetadata } from '../metadata/validate.js';
+import { asOfOf, componentsAsOf, dependentsAsOf, resolveDependenciesAsOf } from '../resolvers/as-of.js';
 import { componentsByUuid, dependentsOf, resolveDependencies, type DeclaredDependency } from '../resolvers/batch.js';
 import type { Component, ComponentSummary } from '../resolvers/component-row.js';
 import { dependencyGraph, type DependencyGraph, type GraphBounds, type GraphEdge, type GraphNode, type UnresolvedDependency } from '../resolvers/graph.js';
@@ -15,12 +16,40 @@ const GraphDirectionEnum = builder.enumType('GraphDirection', {
   } as const,
 });
 
-// Loader keys for one declared dependency; JSON keeps name, range and uuid apart whatever they contain.
-const dependencyKey = (dependency: DeclaredDependency) => JSON.stringify([dependency.name, dependency.versionSpec, dependency.uuid]);
-const parseDependencyKey = (key: string): DeclaredDependency => {
-  const [name, versionSpec, uuid] = JSON.parse(key) as [string | null, string | null, string | null];
-  return { name, versionSpec, uuid };
+/** A declared dependency, and the instant its component was read as of (null: now), which its resolution follows. */
+type DependencyAt = DeclaredDependency & { readonly asOf: Date | null };
+
+// Loader keys for one declared dependency; JSON keeps name, range, uuid and instant apart whatever they contain.
+const dependencyKey = (dependency: DependencyAt) =>
+  JSON.stringify([dependency.name, dependency.versionSpec, dependency.uuid, dependency.asOf?.toISOString() ?? null]);
+const parseDependencyKey = (key: string): DependencyAt => {
+  const [name, versionSpec, uuid, asOf] = JSON.parse(key) as [string | null, string | null, string | null, string | null];
+  return { name, versionSpec, uuid, asOf: asOf === null ? null : new Date(asOf) };
 };
+
+/**
+ * Loads keyed items in groups of one instant each (now, or one asOf), each group with its own loader, and puts
+ * the answers back in the order of the keys.
+ */
+async function byInstant<Item extends { asOf: Date | null }, Result>(
+  items: readonly Item[],
+  load: (group: Item[], asOf: Date | null) => Promise<readonly Result[]>,
+): Promise<Result[]> {
+  const groups = new Map<number | null, number[]>();
+  items.forEach((item, index) => {
+    const instant = item.asOf?.getTime() ?? null;
+    const group = groups.get(instant);
+    if (group) group.push(index);
+    else groups.set(instant, [index]);
+  });
+  const results: Result[] = new Array(items.length);
+  for (const indices of groups.values()) {
+    const group = indices.map((index) => items[index]!);
+    const answers = await load(group, group[0]!.asOf);
+    indices.forEach((index, position) => (results[index] = answers[position]!));
+  }
+  return results;
+}
 
 /** Every field name selected anywhere below the current field, fragments included. */
 export function selectedFieldNames(info: GraphQLResolveInfo): Set<string> {
@@ -61,9 +90,9 @@ interface GraphView {
 
 /**
  * A summary served as a Component: only ever for a selection of SUMMARY_FIELDS, which a full summary holds.
- * Its document is an empty object that no selected field reads.
+ * Its document is an empty object that no selected field reads. A graph read as of an instant keeps it.
  */
-const summaryView = (summary: ComponentSummary) => ({ ...summary, document: {} }) as Component;
+const summaryView = (summary: ComponentSummary, asOf?: Date | null) => ({ ...summary, document: {}, ...(asOf ? { asOf } : {}) }) as Component;
 
 /**
  * The graph with every node's component as the query needs it: what the walk read (only uuid, name,
@@ -74,14 +103,16 @@ async function graphFor(ctx: GraphQLContext, root: string, bounds: GraphBounds, 
   const names = selectedFieldNames(info);
   const graph = await dependencyGraph(ctx, root, { ...bounds, summaries: [...names].some((name) => !THIN_FIELDS.has(name)) });
   const componentFields = Object.keys((info.schema.getType('Component') as GraphQLObjectType).getFields());
+  const { asOf } = bounds;
   if (!componentFields.some((field) => names.has(field) && !SUMMARY_FIELDS.has(field))) {
-    return { graph, components: graph.nodes.map((node) => summaryView(node.summary)) };
+    return { graph, components: graph.nodes.map((node) => summaryView(node.summary, asOf)) };
   }
-  const rows = await componentsByUuid(ctx, graph.nodes.map((node) => node.uuid));
-  return { graph, components: rows.map((row, index) => row ?? summaryView(graph.nodes[index]!.summary)) };
+  const uuids = graph.nodes.map((node) => node.uuid);
+  const rows = asOf ? await componentsAsOf(ctx.db, uuids, asOf) : await componentsByUuid(ctx, uuids);
+  return { graph, components: rows.map((row, index) => row ?? summaryView(graph.nodes[index]!.summary, asOf)) };
 }
 
-const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implement({
+const DependencyRef = builder.objectRef<DependencyAt>('Dependency').implement({
   description: 'One declared dependency, by name and npm range or pinned by uuid, with what it resolves to now.',
   fields: (t) => ({
     name: t.exposeString('name', { nullable: true }),
@@ -91,7 +122,8 @@ const DependencyRef = builder.objectRef<DeclaredDependency>('Dependency').implem
       type: ComponentRef,
       nullable: true,
       description: 'The highest non-retired version satisfying the range, or the pinned entry; null when none.',
-      load: async (keys: string[], ctx) => resolveDependencies(ctx, keys.map(parseDependencyKey)),
+      load: async (keys: string[], ctx) =>
+        byInstant(keys.map(parseDependencyKey), (group, asOf) => (asOf ? resolveDependenciesAsOf(ctx, group, asOf) : resolveDependencies(ctx, group))),
       resolve: dependencyKey,
     }),
   }),
@@ -101,12 +133,14 @@ builder.objectField(ComponentRef, 'dependencies', (t) =>
   t.field({
     type: [DependencyRef],
     description: 'Declared dependencies in the order the metadata lists them, each with its current resolution.',
-    resolve: (component) =>
-      ((component.document as unknown as ComponentMetadata).dependencies ?? []).map((dependency) =>
+    resolve: (component) => {
+      const asOf = asOfOf(component);
+      return ((component.document as unknown as ComponentMetadata).dependencies ?? []).map((dependency) =>
         'uuid' in dependency
-          ? { name: null, versionSpec: null, uuid: dependency.uuid }
-          : { name: dependency.name, versionSpec: dependency.version_spec, uuid: null },
-      ),
+          ? { name: null, versionSpec: null, uuid: dependency.uuid, asOf }
+          : { name: dependency.name, versionSpec: dependency.version_spec, uuid: null, asOf },
+      );
+    },
   }),
 );
 
@@ -114,8 +148,12 @@ builder.objectField(ComponentRef, 'dependents', (t) =>
   t.loadableList({
     type: ComponentRef,
     description: 'The entries whose dependencies resolve to this one now.',
-    load: (keys: string[], ctx) => dependentsOf(ctx, keys.map((key) => JSON.parse(key) as { uuid: string; name: string })),
-    resolve: (component: Component) => JSON.stringify({ uuid: component.uuid, name: component.name }),
+    load: (keys: string[], ctx) =>
+      byInstant(
+        keys.map((key) => JSON.parse(key) as { uuid: string; name: string; asOf: string | null }).map((key) => ({ ...key, asOf: key.asOf === null ? null : new Date(key.asOf) })),
+        (group, asOf) => (asOf ? dependentsAsOf(ctx, group, asOf) : dependentsOf(ctx, group)),
+      ),
+    resolve: (component: Component) => JSON.stringify({ uuid: component.uuid, name: component.name, asOf: asOfOf(component)?.toISOString() ?? null }),
   }),
 );
 
@@ -170,13 +208,15 @@ builder.queryField('dependencyGraph', (t) =>
     type: DependencyGraphRef,
     description:
       'The whole graph reachable from root in one request, walked in the database in one statement. Ranges ' +
-      'resolve as they do now; cycles are reported, never followed twice. The server caps depth at 1000 and ' +
+      'resolve as they do now, or with asOf as they did at that instant (inclusive), over the versions, lifecycles and ' +
+      'declarations of then; cycles are reported, never followed twice. The server caps depth at 1000 and ' +
       'nodes at 250000 whatever is asked.',
     args: {
       root: t.arg({ type: 'UUID', required: true }),
       direction: t.arg({ type: GraphDirectionEnum, defaultValue: 'DEPENDENCIES' }),
       maxDepth: t.arg.int(),
       maxNodes: t.arg.int(),
+      asOf: t.arg({ type: 'DateTime' }),
     },
     resolve: (_root, args, ctx, info) => graphFor(ctx, args.root, args, info),
   }),
