@@ -108,7 +108,8 @@ class ChangeStream implements AsyncIterableIterator<Change> {
         throw error;
       }
       if (this.ended) continue;
-      this.pending = page;
+      // A copy: the page may be shared with other streams at the same cursor.
+      this.pending = [...page];
       if (page.length === STREAM_PAGE) this.stale = true;
     }
   }
