@@ -8,6 +8,7 @@ import { coreLoop, type CoreLoopResult } from './core-loop.js';
 import { GRAPH_SCENARIOS, graphBench, type GraphBenchResult, type GraphScenarioName } from './graph.js';
 import { growthBench, type GrowthResult } from './growth.js';
 import { importBench, type ImportResult } from './import.js';
+import { impactBench, type ImpactBenchResult } from './impact.js';
 import { readProfile, type ReadProfile } from './profile.js';
 import { lookupBench, type LookupResult } from './lookup.js';
 import { mixedBench, type MixedResult } from './mixed.js';
@@ -330,6 +331,34 @@ const scenarios: Record<string, Scenario> = {
     },
   },
   'cli-offline': cliOfflineScenario(quick),
+  impact: {
+    async run() {
+      const runs = quick ? 3 : 15;
+      console.log('impact: retiring a version 1,000 dependents resolve to, in a 10k registry…');
+      return { runs, results: await impactBench(10_000, 1_000, runs) };
+    },
+    render(record) {
+      const r = record.results as ImpactBenchResult;
+      const ratio = r.withImpact.p50 / r.write.p50;
+      return [
+        '## Impact of retiring a version with 1,000 direct dependents',
+        '',
+        `${num(r.components)} components on PostgreSQL, ${num(r.dependents)} of them declaring \`shared-lib ^2\`, held by 2.0.0 and ` +
+          '2.1.0. Each round retires 2.1.0 (every dependent moves to 2.0.0) and restores it, three ways in turn: answering only ' +
+          'the new revision, answering the whole impact (counts, and every edge with its dependent, range, before and after), ' +
+          'and the same as a dry run. A retirement works out which dependents it moves in every case, since one that would ' +
+          'strand a dependent is refused; answering the impact adds reading and sending the edges. One client, one request ' +
+          `at a time over loopback; latency in ms, p50 / p95 / p99 over ${r.runs} rounds after a warm-up; ${num(r.edges)} edges ` +
+          'in each impact.',
+        '',
+        '| request | p50 / p95 / p99 | bar |',
+        '|---|---|---|',
+        `| retire, answering the revision | ${lat(r.write)} | — |`,
+        `| retire, answering the whole impact | ${lat(r.withImpact)} | ${ratio.toFixed(2)} × the write at p50, within 2 ×: ${verdict(ratio <= 2)} |`,
+        `| dry run, answering the whole impact | ${lat(r.dryRun)} | — |`,
+      ].join('\n');
+    },
+  },
 };
 
 async function store(scenario: string, runs: number, results: unknown): Promise<void> {
