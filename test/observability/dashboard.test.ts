@@ -60,7 +60,7 @@ describe('dashboards/registry.json', () => {
     expect(new Set(named)).toEqual(new Set(['registry_operations_total', 'registry_query_latency_ms_bucket',
       'graphql_envelop_phase_parse_bucket', 'graphql_envelop_phase_validate_bucket', 'graphql_envelop_phase_execute_bucket',
       'registry_db_pool_connections', 'registry_cache_hit_ratio', 'registry_total_components', 'graphql_envelop_error_result',
-      'process_resident_memory_bytes', 'registry_write_phase_ms_bucket']));
+      'process_resident_memory_bytes', 'registry_write_phase_ms_bucket', 'registry_open_streams']));
     for (const name of named) expect(exported, `${name} is not in /metrics`).toContain(name);
   });
 
