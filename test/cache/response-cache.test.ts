@@ -60,6 +60,21 @@ describe('response cache', () => {
     expect(Number(/^registry_cache_hit_ratio (\S+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
   });
 
+  it('keeps every answer through a dry run, which writes nothing, and drops them after the real write', async () => {
+    await register({ name: 'base', version: '1.0.0', tags: ['shared'] });
+    const search = '{ search(tags: ["shared"]) { totalCount } }';
+    const byRange = '{ component(name: "base", versionSpec: "^1") { version } }';
+    for (const query of [search, byRange]) await ask(query);
+    const document = metadata({ name: 'base', version: '1.1.0', tags: ['shared'] });
+    const dry = await ask('mutation($m: JSON!) { register(metadata: $m, dryRun: true) { dryRun impact { moved } } }', { m: document }, 'writer');
+    expect(dry.data.register).toEqual({ dryRun: true, impact: { moved: 0 } });
+    expect(await ask(search)).toEqual({ data: { search: { totalCount: 1 } }, sent: 0 });
+    expect(await ask(byRange)).toEqual({ data: { component: { version: '1.0.0' } }, sent: 0 });
+    await ask(REGISTER, { m: document }, 'writer');
+    expect((await ask(search)).data.search.totalCount).toBe(2);
+    expect((await ask(byRange)).data.component.version).toBe('1.1.0');
+  });
+
   it('never serves an answer from before a write: ranges, search and dependents move at once', async () => {
     await register({ name: 'base', version: '1.0.0', tags: ['shared'] });
     const byRange = '{ component(name: "base", versionSpec: "^1") { version } }';
