@@ -6,6 +6,7 @@ import { RegistryAddCommand } from './commands/registry/add.js';
 import { RegistryCachePurgeCommand, RegistryCacheStatsCommand } from './commands/registry/cache.js';
 import { RegistryGetCommand } from './commands/registry/get.js';
 import { RegistryGraphCommand } from './commands/registry/graph.js';
+import { RegistryImpactCommand } from './commands/registry/impact.js';
 import { RegistryLsCommand } from './commands/registry/ls.js';
 import { RegistrySyncCommand } from './commands/registry/sync.js';
 import { RegistryUpdateCommand } from './commands/registry/update.js';
@@ -32,6 +33,7 @@ const COMMANDS = [
   RegistryGetCommand,
   RegistryLsCommand,
   RegistryUpdateCommand,
+  RegistryImpactCommand,
   RegistryGraphCommand,
   RegistrySyncCommand,
   RegistryCacheStatsCommand,

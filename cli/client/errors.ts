@@ -45,8 +45,20 @@ export interface RegistryErrorExtensions {
   readonly [key: string]: unknown;
 }
 
-/** The server's message names what is missing; this adds where the CLI takes its token from. */
+/**
+ * A refused write that would strand dependents: the server's message names the first of them and how many in
+ * all, and says how to force it in API terms; the CLI says it in its own, with the uuids a script can use.
+ */
+function strandAdvice(message: string, extensions: RegistryErrorExtensions): string {
+  const dependents = Array.isArray(extensions.dependents) ? extensions.dependents.filter((uuid) => typeof uuid === 'string') : [];
+  const total = typeof extensions.total === 'number' ? extensions.total : dependents.length;
+  const first = dependents.length ? `; ${dependents.length < total ? `the first ${dependents.length} of ${total}` : total === 1 ? 'its uuid' : `all ${total}`}: ${dependents.join(', ')}` : '';
+  return `${message.replace(/;? ?pass force: true to make it anyway\.?$/, '')}${first}. --dry-run shows what the write would move and strand; --force makes it anyway`;
+}
+
+/** The server's message names what is missing; this adds what to do about it on the command line. */
 function withAdvice(message: string, extensions: RegistryErrorExtensions): string {
+  if (extensions.code === 'WOULD_STRAND_DEPENDENTS') return strandAdvice(message, extensions);
   if (extensions.code !== 'FORBIDDEN' && extensions.code !== 'UNAUTHENTICATED') return message;
   const capability = typeof extensions.requiredCapability === 'string' ? ` with ${extensions.requiredCapability}` : '';
   return (

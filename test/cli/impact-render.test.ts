@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RegistryResponseError } from '../../cli/client/errors.js';
 import { renderDot, type Graph } from '../../cli/client/graph-render.js';
 import { combineImpacts, renderImpactDot, renderImpactTable, type ImpactEdgeView, type ImpactView } from '../../cli/client/impact-render.js';
 import { renderSvg } from '../../cli/client/svg.js';
@@ -138,5 +139,17 @@ describe('the dependency graph as SVG', () => {
   it('is refused by the reader when it is not well-formed', () => {
     expect(() => readGraphSvg('<svg xmlns="http://www.w3.org/2000/svg"><g></svg>')).toThrow(/not well-formed XML/);
     expect(() => readGraphSvg('<html></html>')).toThrow(/not an SVG/);
+  });
+});
+
+describe('a write refused for stranding dependents', () => {
+  const server = 'this change would leave 25 dependents that are not retired with a dependency nothing satisfies (a@1.0.0, b@1.0.0 and 23 more)';
+  it('says --force in the CLI\'s words, with the uuids of the first dependents and how many in all', () => {
+    const refused = new RegistryResponseError(`${server}; pass force: true to make it anyway`, { code: 'WOULD_STRAND_DEPENDENTS', dependents: ['u1', 'u2'], total: 25 });
+    expect(refused.message).toBe(`${server}; the first 2 of 25: u1, u2. --dry-run shows what the write would move and strand; --force makes it anyway`);
+    const all = new RegistryResponseError(server, { code: 'WOULD_STRAND_DEPENDENTS', dependents: ['u1', 'u2'], total: 2 });
+    expect(all.message).toBe(`${server}; all 2: u1, u2. --dry-run shows what the write would move and strand; --force makes it anyway`);
+    const bare = new RegistryResponseError('refused', { code: 'WOULD_STRAND_DEPENDENTS' });
+    expect(bare.message).toBe('refused. --dry-run shows what the write would move and strand; --force makes it anyway');
   });
 });

@@ -1,12 +1,13 @@
-import type { Writable } from 'node:stream';
 import { Command, Option } from 'clipanion';
 import type { ComponentMetadata } from '../../../src/metadata/validate.js';
 import { RegistryResponseError, WriteOutcomeUnknownError } from '../../client/errors.js';
+import type { ImpactView } from '../../client/impact-render.js';
 import { outputOption, writeStructured } from '../../client/output.js';
 import type { RegistryClient } from '../../client/transport.js';
-import { ExitCode, exitCodeOf } from '../../exit-codes.js';
 import { chunked, metadataFiles } from './add-files.js';
+import { progressBar, Tally } from './add-tally.js';
 import { CONNECTION_DETAILS, RegistryClientCommand } from './base.js';
+import { dryRunOption, forceOption } from './write-input.js';
 
 /**
  * Documents per registerMany. The server takes up to 1,000 in one transaction; 500 keeps each transaction
@@ -36,39 +37,9 @@ interface Prepared {
   readonly document: ComponentMetadata;
 }
 
-/** What happened to the files: the summary line, and the exit code of the first failure. */
-class Tally {
-  registered = 0;
-  unchanged = 0;
-  refused = 0;
-  /** The other documents of a chunk the registry refused: the chunk is all or nothing. */
-  rolledBack = 0;
-  /** Sent without an answer: maybe registered, maybe not. */
-  unconfirmed = 0;
-  notSent = 0;
-  exitCode: number = ExitCode.Ok;
-
-  constructor(private readonly stderr: Writable) {}
-
-  /** Reports a failure on stderr; the first one decides the exit code. */
-  fail(error: unknown, text: string): void {
-    this.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
-    if (this.exitCode === ExitCode.Ok) this.exitCode = exitCodeOf(error);
-  }
-
-  /** A document the registry will not take, reported on stderr. */
-  refuse(error: unknown, text: string): void {
-    this.refused += 1;
-    this.fail(error, text);
-  }
-
-  summary(): string {
-    const parts = [`registered ${this.registered}`, `unchanged ${this.unchanged}`, `refused ${this.refused}`];
-    if (this.rolledBack) parts.push(`not registered ${this.rolledBack} (with the refused chunk)`);
-    if (this.unconfirmed) parts.push(`unconfirmed ${this.unconfirmed} (sent without an answer)`);
-    if (this.notSent) parts.push(`not sent ${this.notSent}`);
-    return `${parts.join(', ')}\n`;
-  }
+/** The files as people read them: one block each, a blank line between. */
+function describeResults(shown: readonly AddResult[]): string {
+  return shown.map((r) => `file: ${r.file}\nregistered: ${r.registered}\nuuid: ${r.uuid}\nname: ${r.name}\nversion: ${r.version}\n`).join('\n');
 }
 
 /** A registerMany refusal names its document by position: `extensions.index`, and `metadata[i]: ` in the message. */
@@ -95,36 +66,66 @@ export class RegistryAddCommand extends RegistryClientCommand {
       bar shows the documents sent. A different document for an existing uuid, or for an existing name and
       version, is refused (exit 6). When the registry is unreachable nothing is written, not even to the cache
       (exit 3); a chunk sent without an answer (exit 7) may or may not have been registered.
+
+      --dry-run makes every check of every chunk, writes nothing (not even to the cache), goes on past a refused
+      chunk, and shows the combined impact: each registered dependency whose resolution the new versions would
+      move or resolve. Each chunk is checked against the registry as it stands, without the documents of the
+      chunks before it, so with more than one chunk a conflict between chunks shows only when they are
+      registered; the output says so. --force registers even what would leave dependents unresolved.
       ${CONNECTION_DETAILS}
     `,
     examples: [
       ['Register one file', '$0 registry add validator.yml'],
       ['Register every metadata file under a directory', '$0 registry add components/'],
       ['Register several, report as JSON', '$0 registry add a.yml b.json --output json'],
+      ['Check a directory and see what it would move, registering nothing', '$0 registry add components/ --dry-run'],
     ],
   });
 
   files = Option.Rest({ required: 1, name: 'dir | metadata.yml' });
+  dryRun = dryRunOption();
+  force = forceOption();
   output = outputOption();
 
   protected async run(): Promise<number> {
-    const tally = new Tally(this.context.stderr);
+    const tally = new Tally(this.context.stderr, this.dryRun);
     const prepared = await this.prepare(tally);
     const results: Array<AddResult & { position: number }> = [];
+    const impacts: ImpactView[] = [];
+    let chunks: Prepared[][] = [];
     if (prepared.length) {
       // The order a single registerMany uses within itself, across the whole import: a failed chunk never
       // leaves a registered document waiting for a dependency that was in the import.
       const { dependencyOrder } = await import('../../../src/resolvers/dependency-order.js');
       const ordered = dependencyOrder(prepared.map((item) => item.document)).map((index) => prepared[index]!);
-      const chunks = chunked(ordered, (item) => Buffer.byteLength(JSON.stringify(item.document)), { count: CHUNK_DOCUMENTS, bytes: CHUNK_BYTES });
-      await this.send(chunks, tally, results);
+      chunks = chunked(ordered, (item) => Buffer.byteLength(JSON.stringify(item.document)), { count: CHUNK_DOCUMENTS, bytes: CHUNK_BYTES });
+      await this.send(chunks, tally, results, impacts);
     }
     results.sort((a, b) => a.position - b.position);
     const shown = results.map(({ position: _position, ...result }) => result);
-    if (this.output !== 'human') await writeStructured(this.context.stdout, this.output, shown);
-    else this.context.stdout.write(shown.map((r) => `file: ${r.file}\nregistered: ${r.registered}\nuuid: ${r.uuid}\nname: ${r.name}\nversion: ${r.version}\n`).join('\n'));
+    if (this.dryRun) await this.showCheck(shown, impacts, chunks.length);
+    else if (this.output !== 'human') await writeStructured(this.context.stdout, this.output, shown);
+    else this.context.stdout.write(describeResults(shown));
     this.context.stderr.write(tally.summary());
     return tally.exitCode;
+  }
+
+  /**
+   * What a dry run found: each file as a real run shows it, then the impact of all the chunks together; as
+   * data, `{ dryRun, chunks, results, impact }`. With several chunks, says on stderr what their checks miss.
+   */
+  private async showCheck(shown: AddResult[], impacts: ImpactView[], chunks: number): Promise<void> {
+    const { combineImpacts, renderImpactTable } = await import('../../client/impact-render.js');
+    const impact = combineImpacts(impacts);
+    if (this.output !== 'human') await writeStructured(this.context.stdout, this.output, { dryRun: true, chunks, results: shown, impact });
+    else this.context.stdout.write(`${describeResults(shown)}${shown.length ? '\n' : ''}${renderImpactTable(impact)}`);
+    if (chunks > 1) {
+      this.context.stderr.write(
+        `note: checked in ${chunks} chunks of up to ${CHUNK_DOCUMENTS} documents, each against the registry as it stands: a chunk's ` +
+          "check does not see the chunks before it, so a conflict between two chunks, and what a later chunk's versions change " +
+          "for an earlier chunk's dependents, show only when they are registered\n",
+      );
+    }
   }
 
   /** Reads and validates every file, reporting those that fail; returns the others. */
@@ -147,32 +148,44 @@ export class RegistryAddCommand extends RegistryClientCommand {
     return prepared;
   }
 
-  /** Sends the chunks in order until one fails, keeping each one's answer in the cache and in `results`. */
-  private async send(chunks: Prepared[][], tally: Tally, results: Array<AddResult & { position: number }>): Promise<void> {
-    const { RegisterComponentsDocument } = await import('../../generated/graphql.js');
+  /**
+   * Sends the chunks in order until one fails, keeping each one's answer in the cache and in `results`. A dry
+   * run stores nothing and goes on past a refused chunk (nothing was written, and the later checks still
+   * tell something), collecting each chunk's impact in `impacts`; it is asked as a query, since a check whose
+   * answer is lost changed nothing.
+   */
+  private async send(chunks: Prepared[][], tally: Tally, results: Array<AddResult & { position: number }>, impacts: ImpactView[]): Promise<void> {
+    const { CheckComponentsDocument, RegisterComponentsDocument } = await import('../../generated/graphql.js');
     const client: RegistryClient = await this.client();
     const total = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-    const progress = await this.progressBar(total);
+    const progress = await progressBar(this.context.stderr, total, this.dryRun ? 'checking' : 'registering');
     try {
       for (const [index, chunk] of chunks.entries()) {
+        const variables = { metadata: chunk.map((item) => item.document), force: this.force };
         let payload;
         try {
-          ({ registerMany: payload } = await client.write(
-            RegisterComponentsDocument,
-            { metadata: chunk.map((item) => item.document) },
-            // A chunk is all or nothing: its first document tells whether the whole chunk is in.
-            { howToCheck: `omnibase registry get ${chunk[0]!.document.uuid}` },
-          ));
+          if (this.dryRun) {
+            ({ registerMany: payload } = await client.request(CheckComponentsDocument, variables));
+            impacts.push(payload.impact);
+          } else {
+            ({ registerMany: payload } = await client.write(
+              RegisterComponentsDocument,
+              variables,
+              // A chunk is all or nothing: its first document tells whether the whole chunk is in.
+              { howToCheck: `omnibase registry get ${chunk[0]!.document.uuid}` },
+            ));
+          }
         } catch (error) {
           progress?.stop();
           const refused = await this.reportFailure(error, chunk, tally);
           if (error instanceof RegistryResponseError) tally.rolledBack += chunk.length - refused;
           else if (error instanceof WriteOutcomeUnknownError) tally.unconfirmed += chunk.length;
           else tally.notSent += chunk.length;
+          if (this.dryRun && error instanceof RegistryResponseError) continue;
           tally.notSent += chunks.slice(index + 1).reduce((sum, later) => sum + later.length, 0);
           return;
         }
-        await (await this.openCache()).storeComponents(payload.results.map((result) => result.component));
+        if (!this.dryRun) await (await this.openCache()).storeComponents(payload.results.map((result) => result.component));
         tally.registered += payload.registered;
         tally.unchanged += payload.unchanged;
         payload.results.forEach((result, position) => {
@@ -205,25 +218,5 @@ export class RegistryAddCommand extends RegistryClientCommand {
       tally.refuse(error, `error: ${file}: ${error.message.replace(/^metadata\[\d+\]: /, '')}`);
     }
     return 1;
-  }
-
-  /** A progress bar on stderr while documents are sent, only when stderr is a terminal. */
-  private async progressBar(total: number): Promise<{ increment(by: number): void; stop(): void } | undefined> {
-    const stderr = this.context.stderr as Writable & { isTTY?: boolean };
-    if (!stderr.isTTY || total === 0) return undefined;
-    const { SingleBar, Presets } = await import('cli-progress');
-    const bar = new SingleBar(
-      { stream: stderr, format: 'registering [{bar}] {value}/{total} documents', hideCursor: true, clearOnComplete: true },
-      Presets.shades_classic,
-    );
-    bar.start(total, 0);
-    let stopped = false;
-    return {
-      increment: (by) => bar.increment(by),
-      stop: () => {
-        if (!stopped) bar.stop();
-        stopped = true;
-      },
-    };
   }
 }

@@ -1,11 +1,24 @@
-import { readFile } from 'node:fs/promises';
-import { text } from 'node:stream/consumers';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { reportError } from '../../command.js';
 import { UsageInputError } from '../../client/errors.js';
 import { outputOption, writeStructured } from '../../client/output.js';
+import type { RegistryClient } from '../../client/transport.js';
 import { ExitCode } from '../../exit-codes.js';
 import { CONNECTION_DETAILS, RegistryClientCommand, UUID_PATTERN } from './base.js';
+import { dryRunAnswer, dryRunOption, forceOption, readPatch } from './write-input.js';
+
+interface UpdateVariables {
+  readonly uuid: string;
+  readonly patch: unknown;
+  readonly expectedRevision: number | null;
+}
+
+/** An update's answer for people: what changed, on which component, at which revision. */
+function describeUpdate(update: { changed: boolean; uuid: string; revision: number; component: { name: string; version: string } }): string {
+  const { name, version } = update.component;
+  return `changed: ${update.changed}\nuuid: ${update.uuid}\nname: ${name}\nversion: ${version}\nrevision: ${update.revision}\n`;
+}
 
 export class RegistryUpdateCommand extends RegistryClientCommand {
   static override paths = [['registry', 'update']];
@@ -18,11 +31,19 @@ export class RegistryUpdateCommand extends RegistryClientCommand {
       the update is refused (exit 6) unless the component is still at that revision, so a change made by
       someone else since you read it is never overwritten. When the registry is unreachable nothing is
       written (exit 3).
+
+      An update that would leave dependents that are not retired with a dependency nothing satisfies (retiring
+      the only version a range accepts) is refused (exit 6), naming the first of them and how many in all;
+      --force makes it anyway and shows what it stranded. --dry-run makes every check, writes nothing, and shows
+      the impact: each dependent whose resolution would move, resolve or be stranded, with its range, before
+      and after. A dry run exits as the update would: 6 when it would be refused. \`omnibase registry impact\`
+      draws the impact.
       ${CONNECTION_DETAILS}
     `,
     examples: [
       ['Deprecate a version', `echo 'lifecycle: deprecated' | $0 registry update 6f1c2a9e-1111-4222-8333-444455556666 --patch -`],
       ['Apply a patch file, only if nobody changed revision 3', '$0 registry update 6f1c2a9e-1111-4222-8333-444455556666 --patch patch.yml --expected-revision 3'],
+      ['See what retiring a version would do, writing nothing', `echo 'lifecycle: retired' | $0 registry update 6f1c2a9e-1111-4222-8333-444455556666 --patch - --dry-run`],
     ],
   });
 
@@ -32,39 +53,51 @@ export class RegistryUpdateCommand extends RegistryClientCommand {
     description: 'Refuse unless the component is at this revision',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(1)]),
   });
+  dryRun = dryRunOption();
+  force = forceOption();
   output = outputOption();
 
   protected async run(): Promise<number> {
     if (!UUID_PATTERN.test(this.uuid)) throw new UsageInputError(`"${this.uuid}" is not a uuid; \`omnibase registry get <name>\` shows a component's uuid`);
-    const { parseMetadataText } = await import('../../../src/metadata/parse.js');
-    const source = this.patch === '-' ? 'stdin' : this.patch;
-    let raw: string;
-    try {
-      raw = this.patch === '-' ? await text(this.context.stdin) : await readFile(this.patch, 'utf8');
-    } catch (error) {
-      throw new UsageInputError(`cannot read the patch from ${source}: ${(error as Error).message}`);
-    }
-    let patch: unknown;
-    try {
-      patch = parseMetadataText(raw, source);
-    } catch (error) {
-      throw new UsageInputError(`the patch in ${source} is not one YAML or JSON document: ${(error as Error).message}`);
-    }
+    const patch = await readPatch(this.patch, this.context.stdin);
     const client = await this.client();
-    const { UpdateComponentDocument } = await import('../../generated/graphql.js');
-    const uuid = this.uuid.toLowerCase();
-    const { update } = await client.write(
-      UpdateComponentDocument,
-      { uuid, patch, expectedRevision: this.expectedRevision ?? null },
-      { howToCheck: `omnibase registry get ${uuid}` },
-    );
+    const variables: UpdateVariables = { uuid: this.uuid.toLowerCase(), patch, expectedRevision: this.expectedRevision ?? null };
+    return this.dryRun ? this.check(client, variables) : this.write(client, variables);
+  }
+
+  private async write(client: RegistryClient, variables: UpdateVariables): Promise<number> {
+    const { UpdateComponentDocument, UpdateComponentWithImpactDocument } = await import('../../generated/graphql.js');
+    const check = { howToCheck: `omnibase registry get ${variables.uuid}` };
+    // Forced, the answer shows what the update stranded; otherwise the registry need not work the impact out.
+    const forced = this.force ? (await client.write(UpdateComponentWithImpactDocument, { ...variables, dryRun: false, force: true }, check)).update : undefined;
+    const update = forced ?? (await client.write(UpdateComponentDocument, variables, check)).update;
     await (await this.openCache()).storeComponents([update.component]);
-    if (this.output === 'human') {
-      const { name, version } = update.component;
-      this.context.stdout.write(`changed: ${update.changed}\nuuid: ${update.uuid}\nname: ${name}\nversion: ${version}\nrevision: ${update.revision}\n`);
-    } else {
+    if (this.output !== 'human') {
       await writeStructured(this.context.stdout, this.output, update);
+      return ExitCode.Ok;
+    }
+    this.context.stdout.write(describeUpdate(update));
+    if (forced && forced.impact.edges.totalCount > 0) {
+      const { renderImpactTable } = await import('../../client/impact-render.js');
+      this.context.stdout.write(`\n${renderImpactTable(forced.impact)}`);
     }
     return ExitCode.Ok;
+  }
+
+  /**
+   * A dry run: asked as a query would be (nothing is written, so an answer lost on the way is only an
+   * unreachable registry, never an unknown outcome), and never stored in the cache: it describes a state that
+   * does not exist.
+   */
+  private async check(client: RegistryClient, variables: UpdateVariables): Promise<number> {
+    const { UpdateComponentWithImpactDocument } = await import('../../generated/graphql.js');
+    const { answer, refusal } = await dryRunAnswer((force) => client.request(UpdateComponentWithImpactDocument, { ...variables, dryRun: true, force }), this.force);
+    if (this.output === 'human') {
+      const { renderImpactTable } = await import('../../client/impact-render.js');
+      this.context.stdout.write(`dry run: nothing was written\n${describeUpdate(answer.update)}\n${renderImpactTable(answer.update.impact)}`);
+    } else {
+      await writeStructured(this.context.stdout, this.output, answer.update);
+    }
+    return refusal ? reportError(refusal, this.context.stderr) : ExitCode.Ok;
   }
 }
