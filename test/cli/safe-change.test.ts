@@ -1,3 +1,4 @@
+import { createServer, type Socket } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -297,5 +298,38 @@ describe('omnibase registry add --dry-run', () => {
     expect(lines.slice(2)).toEqual(['dry run, nothing written: would register 1, unchanged 0, refused 1, not checked 3 (in a refused chunk)', '']);
     expect(result.code).toBe(ExitCode.Conflict);
     expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: true, chunks: 2, results: [{ uuid: uuid(4, 5), registered: true }] });
+  });
+});
+
+describe('a dry run whose answer is lost', () => {
+  it('is an unreachable registry (exit 3), never a write of unknown outcome: a dry run changes nothing', async () => {
+    // Takes each request, then cuts the connection: a real write sent so would exit 7.
+    const sockets = new Set<Socket>();
+    const server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('data', () => socket.destroy());
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+    try {
+      const patch = await registry.file('retire.yml', { lifecycle: 'retired' });
+      const file = await registry.file('lost.yml', component({ uuid: uuid(5, 1), name: 'lost', version: '1.0.0' }));
+      const written = await cli('registry', 'update', PARSER_213, '--patch', patch, '--url', url);
+      expect(written.code).toBe(ExitCode.OutcomeUnknown);
+      for (const argv of [
+        ['registry', 'update', PARSER_213, '--patch', patch, '--dry-run'],
+        ['registry', 'impact', PARSER_213, '--patch', patch],
+        ['registry', 'add', file, '--dry-run'],
+      ]) {
+        const result = await cli(...argv, '--url', url);
+        expect(result.code, argv.join(' ')).toBe(ExitCode.Unreachable);
+        expect(result.stderr).toContain(`the registry at ${url} is unreachable`);
+        expect(result.stderr).not.toContain('may or may not');
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
