@@ -237,18 +237,35 @@ describe('omnibase registry sync', () => {
     expect(Date.now() - Date.parse(info.lastSync as string)).toBeLessThan(60_000);
   });
 
-  it('--watch repeats until SIGINT and rides out an unreachable registry', async () => {
+  it('--watch follows the change stream, storing each change as it commits, until SIGINT; it rides out an unreachable registry', async () => {
     const listeners = process.listenerCount('SIGINT');
     const captured = captureContext();
-    const running = runCli(['registry', 'sync', '--watch', '--interval', '0.2'], captured.context);
+    // An interval far beyond the test: the change below can only arrive through the stream.
+    const running = runCli(['registry', 'sync', '--watch', '--interval', '10m'], captured.context);
     const deadline = Date.now() + 30_000;
-    while ((captured.stdout().match(/^synced/gm) ?? []).length < 2) {
+    const metricsUrl = registry.url.replace(/\/graphql$/, '/metrics');
+    const openStreams = async () => Number(/^registry_open_streams (\d+)$/m.exec(await (await fetch(metricsUrl)).text())![1]);
+    while (!/^synced/m.test(captured.stdout()) || (await openStreams()) === 0) {
       expect(Date.now(), captured.stderr()).toBeLessThan(deadline);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    const watched = process.env.OMNIBASE_CACHE_DIR!;
+    const live = '6f1c2a9e-7070-4222-8333-444455556666';
+    await registry.freshCache();
+    expect((await cli('registry', 'add', await registry.file('live.yml', component({ uuid: live, name: 'streamed', version: '1.0.0' })))).code).toBe(ExitCode.Ok);
+    process.env.OMNIBASE_CACHE_DIR = watched;
+    while (!/^synced 1 change \(1 component\) from .*; cursor \d+$/m.test(captured.stdout())) {
+      expect(Date.now(), captured.stderr()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await cli('registry', 'get', live, '--offline')).code).toBe(ExitCode.Ok);
     process.emit('SIGINT', 'SIGINT');
     expect(await running).toBe(ExitCode.Ok);
     expect(captured.stderr()).toBe('stopped by SIGINT\n');
+    while ((await openStreams()) !== 0) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
 
     const down = captureContext();
     const unreachable = runCli(['registry', 'sync', '--watch', '--interval', '0.2s', '--url', 'http://127.0.0.1:9/graphql'], down.context);
