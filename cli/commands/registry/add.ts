@@ -67,11 +67,12 @@ export class RegistryAddCommand extends RegistryClientCommand {
       version, is refused (exit 6). When the registry is unreachable nothing is written, not even to the cache
       (exit 3); a chunk sent without an answer (exit 7) may or may not have been registered.
 
-      --dry-run makes every check of every chunk, writes nothing (not even to the cache), goes on past a refused
-      chunk, and shows the combined impact: each registered dependency whose resolution the new versions would
-      move or resolve. Each chunk is checked against the registry as it stands, without the documents of the
-      chunks before it, so with more than one chunk a conflict between chunks shows only when they are
-      registered; the output says so. --force registers even what would leave dependents unresolved.
+      A dry run (--dry-run) makes every check of every chunk, writes nothing (not even to the cache), goes on
+      past a refused chunk, and shows the combined impact: each registered dependency whose resolution the new
+      versions would move or resolve. Each chunk is checked against the registry as it stands, without the
+      documents of the chunks before it, so with more than one chunk a conflict between chunks shows only when
+      they are registered; the output says so. With --force, a write that would leave dependents unresolved is
+      made anyway.
       ${CONNECTION_DETAILS}
     `,
     examples: [

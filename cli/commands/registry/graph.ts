@@ -19,7 +19,7 @@ export class RegistryGraphCommand extends RegistryReadCommand {
       The whole reachable graph comes in one request. The tree shows each component once; a component met
       again reads \`(see above)\`, or \`(cycle)\` when it depends on itself through the path shown. --format dot
       writes Graphviz source, --format svg that source drawn as SVG (by Graphviz built in, no \`dot\` needed),
-      --format mermaid a Mermaid flowchart for Markdown.
+      and --format mermaid a Mermaid flowchart for Markdown.
       --output json or yaml is the same as --format json or yaml.
       ${READ_DETAILS}
       ${CONNECTION_DETAILS}

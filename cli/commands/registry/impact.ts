@@ -21,10 +21,11 @@ export class RegistryImpactCommand extends RegistryClientCommand {
       each declared dependency whose resolution would move to another version, resolve where it did not, or be
       stranded (nothing satisfies it any more), and every component that depends on those, directly or not.
 
-      --format table (the default) lists them as dependent, range, before → after. --format svg draws the
-      affected part of the graph: moved, resolved and stranded edges in their own colours and line styles, what
-      each dependent resolved to before as a dashed edge, with a legend. --output json or yaml writes the answer
-      as data. --depth bounds how far the affected dependents are followed; --limit how many of each list come.
+      The table (--format table, the default) lists them as dependent, range, before → after. The drawing
+      (--format svg) shows the affected part of the graph: moved, resolved and stranded edges in their own
+      colours and line styles, what each dependent resolved to before as a dashed edge, and a legend. The
+      answer is written as data with --output json or yaml. How far the affected dependents are followed is
+      bounded by --depth, and how many of each list come by --limit.
 
       When \`registry update\` would refuse the update for stranding dependents, a note on stderr says so; the
       impact is shown all the same (exit 0). Nothing goes to the cache: a dry run describes a state that does

@@ -33,11 +33,11 @@ export class RegistryUpdateCommand extends RegistryClientCommand {
       written (exit 3).
 
       An update that would leave dependents that are not retired with a dependency nothing satisfies (retiring
-      the only version a range accepts) is refused (exit 6), naming the first of them and how many in all;
-      --force makes it anyway and shows what it stranded. --dry-run makes every check, writes nothing, and shows
-      the impact: each dependent whose resolution would move, resolve or be stranded, with its range, before
-      and after. A dry run exits as the update would: 6 when it would be refused. \`omnibase registry impact\`
-      draws the impact.
+      the only version a range accepts) is refused (exit 6), naming the first of them and how many in all; with
+      the flag --force it is made anyway and shows what it stranded. A dry run (--dry-run) makes every check,
+      writes nothing, and shows the impact: each dependent whose resolution would move, resolve or be
+      stranded, with its range, before and after. A dry run exits as the update would: 6 when it would be
+      refused. \`omnibase registry impact\` draws the impact.
       ${CONNECTION_DETAILS}
     `,
     examples: [
