@@ -8,6 +8,8 @@ import { LISTENER_APPLICATION_NAME } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { streamsPerPrincipalFromEnv, DEFAULT_STREAMS_PER_PRINCIPAL, STREAM_PAGE } from '../../src/server/change-stream.js';
 import { listen, type RunningServer } from '../../src/server/http.js';
+import { cliDatabase, tempDir } from '../cli/helpers.js';
+import { killChildren, startOmnibase } from '../cli/processes.js';
 import { migratedDatabase, testEngine, type MigratedDatabase } from '../support/database.js';
 import { metadata } from '../support/registry.js';
 
@@ -293,6 +295,33 @@ describe.runIf(testEngine === 'postgres')('on PostgreSQL', () => {
     await until(() => stream.received.length >= committed.length, 'every change');
     expect(stream.received.map((change) => change.sequence)).toEqual(committed);
   });
+});
+
+describe('omnibase serve with open change streams, then SIGTERM (subprocess)', () => {
+  afterAll(() => killChildren());
+
+  it('completes every stream and exits 0 at once, far within the shutdown bound', async () => {
+    const target = await cliDatabase();
+    const config = await tempDir('omnibase-stream-config-');
+    try {
+      const env = { ...target.env, OMNIBASE_CONFIG_DIR: config.dir, OMNIBASE_SHUTDOWN_TIMEOUT_MS: '60000' };
+      const serve = startOmnibase(['serve', '--port', '0', ...(testEngine === 'postgres' ? ['--migrate'] : [])], env);
+      const url = await serve.listening;
+      const streams = [subscribe(url, null), subscribe(url, null)];
+      await until(async () => (await openStreams(url)) === 2, 'both streams to open');
+      const started = Date.now();
+      serve.child.kill('SIGTERM');
+      expect(await serve.exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(serve.logs().find((entry) => entry.msg?.startsWith('draining'))).toMatchObject({ streams: 2 });
+      expect(serve.logs().find((entry) => entry.msg === 'drained')).toMatchObject({ forced: false });
+      await until(() => streams.every((stream) => stream.completed()), 'both streams to complete');
+      expect(serve.stderr()).toBe('');
+    } finally {
+      await config.remove();
+      await target.dispose();
+    }
+  }, 120_000);
 });
 
 describe('OMNIBASE_STREAMS_PER_PRINCIPAL', () => {
