@@ -243,6 +243,13 @@ describe('omnibase registry impact', () => {
     expect((await cli('registry', 'impact', PARSER_213, '--patch', patch, '--limit', '1001')).code).toBe(ExitCode.InvalidInput);
     expect((await cli('registry', 'impact', uuid(9, 9), '--patch', patch)).code).toBe(ExitCode.NotFound);
     expect((await cli('registry', 'impact', PARSER_213, '--patch', `${registry.dir}/none.yml`)).stderr).toMatch(/^error: cannot read the patch from /);
+
+    const same = await cli('registry', 'impact', PARSER_213, '--patch', await registry.file('same.yml', { lifecycle: 'experimental' }));
+    expect(same).toEqual({
+      code: ExitCode.Ok,
+      stdout: `updating yaml-parser@2.1.3 ${PARSER_213} (the patch changes nothing in it), nothing written\nimpact: 0 moved, 0 resolved, 0 stranded; 0 affected (the dependents whose resolution changes and what depends on them)\nno dependent's resolution changes\n`,
+      stderr: '',
+    });
   });
 });
 
