@@ -38,7 +38,8 @@ export function historyPage(uuid: string, revision: number | null | undefined, f
 export async function historyPages(ctx: RegistryContext, pages: readonly HistoryPage[]): Promise<HistoryEntry[][]> {
   // One row beyond each page, whose document is the last entry's previous one.
   const rows = await ctx.db.query<ComponentRevision & { ordinal: number }>(
-    `SELECT k.ordinal::int AS ordinal, r.component_uuid::text AS "componentUuid", r.revision, r.document, r.patch, r.actor, r.at
+    `SELECT k.ordinal::int AS ordinal, r.component_uuid::text AS "componentUuid", r.revision, r.document, r.patch, r.actor, r.at,
+            r.forced, r.stranded
        FROM unnest($1::uuid[], $2::int[], $3::int[]) WITH ORDINALITY AS k(uuid, up_to, take, ordinal)
        CROSS JOIN LATERAL (
          SELECT * FROM component_revisions r

@@ -28,6 +28,13 @@ const ComponentRevisionRef = builder.objectRef<HistoryEntry>('ComponentRevision'
     }),
     actor: t.exposeString('actor', { nullable: true }),
     at: t.expose('at', { type: 'DateTime' }),
+    forced: t.exposeBoolean('forced', {
+      description: 'True when the write was made with force: true over a WOULD_STRAND_DEPENDENTS refusal.',
+    }),
+    stranded: t.exposeInt('stranded', {
+      nullable: true,
+      description: 'For a forced write, how many dependents it left with a dependency nothing satisfies; null otherwise.',
+    }),
   }),
 });
 

@@ -211,6 +211,11 @@ describe('a retirement that would strand dependents', () => {
       { revision: 1, forced: false, stranded: null },
       { revision: 2, forced: true, stranded: 1 },
     ]);
+    const history = await registry.graphql('query ($uuid: UUID) { component(uuid: $uuid) { history { revision forced stranded } } }', { uuid: v210.uuid });
+    expect(history.data!.component.history).toEqual([
+      { revision: 2, forced: true, stranded: 1 },
+      { revision: 1, forced: false, stranded: null },
+    ]);
   });
 
   it('is recorded as an ordinary revision when force was given but nothing stranded', async () => {
