@@ -4,8 +4,10 @@ import { packageRoot } from '../src/paths.js';
 import { DbMigrateCommand, DbStatusCommand } from './commands/db.js';
 import { RegistryAddCommand } from './commands/registry/add.js';
 import { RegistryCachePurgeCommand, RegistryCacheStatsCommand } from './commands/registry/cache.js';
+import { RegistryDiffCommand } from './commands/registry/diff.js';
 import { RegistryGetCommand } from './commands/registry/get.js';
 import { RegistryGraphCommand } from './commands/registry/graph.js';
+import { RegistryHistoryCommand } from './commands/registry/history.js';
 import { RegistryImpactCommand } from './commands/registry/impact.js';
 import { RegistryLsCommand } from './commands/registry/ls.js';
 import { RegistrySyncCommand } from './commands/registry/sync.js';
@@ -35,6 +37,8 @@ const COMMANDS = [
   RegistryUpdateCommand,
   RegistryImpactCommand,
   RegistryGraphCommand,
+  RegistryHistoryCommand,
+  RegistryDiffCommand,
   RegistrySyncCommand,
   RegistryCacheStatsCommand,
   RegistryCachePurgeCommand,

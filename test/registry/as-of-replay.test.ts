@@ -85,9 +85,9 @@ function documentOf(step: Extract<Step, { kind: 'register' }>, uuid: string, reg
 }
 
 function declarationsOf(dependencies: readonly Declared[], registered: readonly string[]) {
-  return dependencies.flatMap((dependency) => {
+  return dependencies.flatMap((dependency): Array<{ name: string; version_spec: string } | { uuid: string }> => {
     if ('name' in dependency) return [{ name: dependency.name, version_spec: dependency.spec }];
-    return registered.length === 0 ? [] : [{ uuid: registered[dependency.pin % registered.length] }];
+    return registered.length === 0 ? [] : [{ uuid: registered[dependency.pin % registered.length]! }];
   });
 }
 

@@ -4,6 +4,7 @@ import { ComponentNotFoundError, UsageInputError } from '../../client/errors.js'
 import { describeComponent, writeStructured } from '../../client/output.js';
 import type { ComponentFieldsFragment } from '../../generated/graphql.js';
 import { ExitCode } from '../../exit-codes.js';
+import { AS_OF_DETAILS, asOfOption, parseAsOf } from './as-of.js';
 import { CONNECTION_DETAILS, READ_DETAILS, RegistryReadCommand, UUID_PATTERN } from './base.js';
 
 const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,127}$/;
@@ -30,20 +31,24 @@ export class RegistryGetCommand extends RegistryReadCommand {
       By name, the version chosen is the highest that satisfies the range (default *) and is not retired, as
       the registry chooses it; offline, the same rule runs over the cached versions.
       ${READ_DETAILS}
+      ${AS_OF_DETAILS}
       ${CONNECTION_DETAILS}
     `,
     examples: [
       ['By uuid', '$0 registry get 6f1c2a9e-1111-4222-8333-444455556666'],
+      ['The version yaml-lint@^1 chose at nine this morning', '$0 registry get yaml-lint@^1 --as-of 2026-11-30T09:00:00Z'],
       ['The newest 1.x of yaml-lint, as JSON', '$0 registry get yaml-lint@^1 --output json'],
       ['From the cache, without the network', '$0 registry get yaml-lint --offline'],
     ],
   });
 
   reference = Option.String({ name: 'uuid | name[@range]' });
+  asOf = asOfOption();
 
   protected async run(): Promise<number> {
     const reference = parseReference(this.reference);
     const mode = this.cacheMode();
+    if (this.asOf !== undefined) return this.runAsOf(reference, parseAsOf(this.asOf, mode === 'offline'));
     const ttlMs = this.ttlMs();
     const { value } = await readThrough<ComponentFieldsFragment | null>({
       mode,
@@ -77,8 +82,31 @@ export class RegistryGetCommand extends RegistryReadCommand {
             '(retired versions are never chosen by a range; `omnibase registry ls --text <name>` lists what exists)',
       );
     }
-    if (this.output === 'human') this.context.stdout.write(describeComponent(value));
-    else await writeStructured(this.context.stdout, this.output, value);
+    return this.show(value);
+  }
+
+  /** The component as the registry stood at `asOf`, asked of the registry alone: the cache holds the present only. */
+  private async runAsOf(reference: ComponentReference, asOf: string): Promise<number> {
+    const client = await this.client();
+    const { ComponentByNameAsOfDocument, ComponentByUuidAsOfDocument } = await import('../../generated/graphql.js');
+    const data =
+      'uuid' in reference
+        ? await client.request(ComponentByUuidAsOfDocument, { uuid: reference.uuid, asOf })
+        : await client.request(ComponentByNameAsOfDocument, { name: reference.name, versionSpec: reference.versionSpec, asOf });
+    if (!data.component) {
+      throw new ComponentNotFoundError(
+        'uuid' in reference
+          ? `no component had uuid ${reference.uuid} at ${asOf} in the registry at ${this.registryUrl()}`
+          : `no version of ${reference.name} satisfied "${reference.versionSpec}" at ${asOf} in the registry at ${this.registryUrl()} ` +
+            '(retired versions are never chosen by a range)',
+      );
+    }
+    return this.show(data.component);
+  }
+
+  private async show(component: ComponentFieldsFragment): Promise<number> {
+    if (this.output === 'human') this.context.stdout.write(describeComponent(component));
+    else await writeStructured(this.context.stdout, this.output, component);
     return ExitCode.Ok;
   }
 }

@@ -6,6 +6,7 @@ import { UsageInputError } from '../../client/errors.js';
 import { writeStructured } from '../../client/output.js';
 import type { GraphDirection } from '../../generated/graphql.js';
 import { ExitCode } from '../../exit-codes.js';
+import { AS_OF_DETAILS, asOfOption, parseAsOf } from './as-of.js';
 import { CONNECTION_DETAILS, READ_DETAILS, RegistryReadCommand, UUID_PATTERN } from './base.js';
 
 const FORMATS = ['tree', 'json', 'yaml', 'dot', 'mermaid', 'svg'] as const;
@@ -22,6 +23,7 @@ export class RegistryGraphCommand extends RegistryReadCommand {
       and --format mermaid a Mermaid flowchart for Markdown.
       --output json or yaml is the same as --format json or yaml.
       ${READ_DETAILS}
+      ${AS_OF_DETAILS}
       ${CONNECTION_DETAILS}
     `,
     examples: [
@@ -40,6 +42,7 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     description: 'At most this many levels from the root',
     validator: t.cascade(t.isNumber(), [t.isInteger(), t.isAtLeast(0)]),
   });
+  asOf = asOfOption();
   format = Option.String('--format', { description: 'tree (default), json, yaml, dot, mermaid or svg', validator: t.isEnum(FORMATS) });
 
   protected async run(): Promise<number> {
@@ -48,8 +51,11 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     const direction = this.direction.toUpperCase() as GraphDirection;
     const format = this.format ?? (this.output === 'human' ? 'tree' : this.output);
     const key = `${root}:${direction}:${this.depth ?? 'all'}`;
-    const { value } = await readThrough<CachedGraphValue>({
-      mode: this.cacheMode(),
+    const mode = this.cacheMode();
+    // A past graph is asked of the registry alone: the cache holds the present only.
+    const asOf = this.asOf === undefined ? undefined : parseAsOf(this.asOf, mode === 'offline');
+    const { value } = asOf !== undefined ? { value: await this.graphAsOf(root, direction, asOf) } : await readThrough<CachedGraphValue>({
+      mode,
       ttlMs: this.ttlMs(),
       subject: `graph of ${direction.toLowerCase()} for ${root}${this.depth === undefined ? '' : ` to depth ${this.depth}`}`,
       openCache: () => this.openCache(),
@@ -75,5 +81,12 @@ export class RegistryGraphCommand extends RegistryReadCommand {
     }
     this.context.stdout.write(format === 'dot' ? renderDot(value) : format === 'mermaid' ? renderMermaid(value) : renderTree(value, direction));
     return ExitCode.Ok;
+  }
+
+  private async graphAsOf(root: string, direction: GraphDirection, asOf: string): Promise<CachedGraphValue> {
+    const client = await this.client();
+    const { DependencyGraphAsOfDocument } = await import('../../generated/graphql.js');
+    const data = await client.request(DependencyGraphAsOfDocument, { root, direction, maxDepth: this.depth ?? null, asOf });
+    return data.dependencyGraph;
   }
 }
