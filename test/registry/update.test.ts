@@ -57,8 +57,8 @@ describe('update applies RFC 7396 merge patches', () => {
     });
     const read = await registry.graphql(HISTORY, { uuid });
     expect(read.data!.component.history).toEqual([
-      { revision: 1, patch: null },
       { revision: 2, patch },
+      { revision: 1, patch: null },
     ]);
   });
 
@@ -153,7 +153,7 @@ describe('concurrent updates', () => {
     expect(Object.keys(component.metadata.annotations)).toHaveLength(50);
     for (let index = 0; index < 50; index += 1) expect(component.metadata.annotations[`writer-${index}`]).toBe(index);
     expect(component.history.map((entry: { revision: number }) => entry.revision)).toEqual(
-      Array.from({ length: 51 }, (_, index) => index + 1),
+      Array.from({ length: 51 }, (_, index) => 51 - index),
     );
     expect(await tableCounts(registry)).toEqual({ components: 1, revisions: 51, changes: 51 });
   });
