@@ -65,11 +65,12 @@ export async function listen({
   let inFlight = 0;
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     inFlight++;
+    const stream = request.headers.accept?.includes('text/event-stream') ?? false;
     response.once('close', () => {
       inFlight--;
-      // A response that began before the drain (a change stream, above all) leaves its connection idle but open
-      // when it ends: closed now, not when the client's keep-alive runs out.
-      if (draining) setImmediate(() => server.closeIdleConnections());
+      // A change stream that began before the drain ends with it, leaving its connection idle but open: closed
+      // now, not when the client's keep-alive runs out.
+      if (draining && stream) request.socket.end();
     });
     if (draining) {
       // A keep-alive client learns to open its next request elsewhere: this connection ends after the response.
