@@ -106,6 +106,9 @@ export function renderImpactTable(impact: ImpactView): string {
   return lines.join('');
 }
 
+/** Above this many edges, Graphviz spends less effort on fewer crossings (see renderImpactDot). */
+export const FULL_EFFORT_EDGES = 150;
+
 /** Colours that read apart for most colour vision, each with a line style too, so print in grey still tells. */
 const STYLE = {
   moved: { line: '#2171b5', fill: '#deebf7' },
@@ -228,6 +231,9 @@ export function renderImpactDot(impact: ImpactView, subject?: ImpactVersion): st
     }
   }
   if (!edges.length) lines.push(`  "nothing-moves" [shape=plaintext, label="no dependent's resolution changes"];`);
+  // Every dependent has labelled edges to the same few versions, a pattern whose crossing minimisation grows
+  // fast: at 1,000 changes, 56 s with Graphviz's default effort and 3.6 s with a tenth of it.
+  if (drawn.size > FULL_EFFORT_EDGES) lines.splice(2, 0, '  mclimit=0.1;');
   lines.push('}');
   return lines.map((line) => `${line}\n`).join('');
 }

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RegistryResponseError } from '../../cli/client/errors.js';
 import { renderDot, type Graph } from '../../cli/client/graph-render.js';
-import { combineImpacts, renderImpactDot, renderImpactTable, type ImpactEdgeView, type ImpactView } from '../../cli/client/impact-render.js';
+import {
+  combineImpacts,
+  FULL_EFFORT_EDGES,
+  renderImpactDot,
+  renderImpactTable,
+  type ImpactEdgeView,
+  type ImpactView,
+} from '../../cli/client/impact-render.js';
 import { renderSvg } from '../../cli/client/svg.js';
 import { readGraphSvg } from './svg.js';
 
@@ -102,6 +109,17 @@ describe('the impact drawing', () => {
     expect(drawn.edges.get('fresh->p300')).toMatchObject({ stroke: '#238b45' });
     const svg = await renderSvg(renderImpactDot(impact, parser213));
     for (const key of ['moved: resolves now', 'resolved before', 'stranded: nothing satisfies it', 'depends on one of them']) expect(svg).toContain(key);
+  });
+
+  it('spends less layout effort on a large impact, whose dependents all point at the same few versions', async () => {
+    expect(renderImpactDot(impact, parser213)).not.toContain('mclimit');
+    const many = Array.from({ length: FULL_EFFORT_EDGES }, (_, index): ImpactEdgeView => ({ ...moved, dependent: version(`d${index}`, `dependent-${index}`, '1.0.0') }));
+    const large: ImpactView = { moved: many.length, resolved: 0, stranded: 0, edges: page(many) };
+    const dot = renderImpactDot(large, parser213);
+    expect(dot.split('\n').slice(0, 3)).toEqual(['digraph impact {', '  rankdir=LR;', '  mclimit=0.1;']);
+    const drawn = readGraphSvg(await renderSvg(dot));
+    expect(drawn.nodes.size).toBe(FULL_EFFORT_EDGES + 2);
+    expect(drawn.edges.size).toBe(2 * FULL_EFFORT_EDGES);
   });
 
   it('says so when nothing moves, with the written component alone', async () => {
