@@ -253,6 +253,21 @@ describe('omnibase registry impact', () => {
   });
 });
 
+describe('--help', () => {
+  it('lists registry impact and explains the dry runs, --force and the drawing', async () => {
+    expect((await cli('--help')).stdout).toContain('omnibase registry impact');
+    const impact = await cli('registry', 'impact', '--help');
+    expect(impact.code).toBe(ExitCode.Ok);
+    expect(impact.stdout).toContain('--format svg > impact.svg');
+    for (const command of ['update', 'add']) {
+      const help = (await cli('registry', command, '--help')).stdout;
+      expect(help).toContain('--dry-run');
+      expect(help).toContain('--force');
+    }
+    expect((await cli('registry', 'graph', '--help')).stdout).toContain('--format svg > graph.svg');
+  });
+});
+
 describe('omnibase registry add --dry-run', () => {
   it('shows what the new versions would move and resolve, and registers nothing', async () => {
     const files = await Promise.all([
