@@ -3,6 +3,7 @@
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
+import { asOfBench, type AsOfBenchResult } from './as-of.js';
 import { cliOfflineScenario } from './cli-offline.js';
 import { coreLoop, type CoreLoopResult } from './core-loop.js';
 import { GRAPH_SCENARIOS, graphBench, type GraphBenchResult, type GraphScenarioName } from './graph.js';
@@ -331,6 +332,37 @@ const scenarios: Record<string, Scenario> = {
     },
   },
   'cli-offline': cliOfflineScenario(quick),
+  'as-of': {
+    async run() {
+      const runs = quick ? 3 : 9;
+      const rounds = quick ? 1 : 5;
+      console.log('as-of: the 10k graph as of an earlier instant against the graph now…');
+      return { runs: rounds, results: await asOfBench(runs, rounds) };
+    },
+    render(record) {
+      const r = record.results as AsOfBenchResult;
+      const ratio = r.median.past / r.median.current;
+      const rows = r.rounds.map((round, index) => `| ${index + 1} | ${lat(round.current)} | ${lat(round.past)} | ${lat(round.asOfNow)} |`);
+      return [
+        '## Time travel: the whole graph of 10k nodes as of an earlier instant',
+        '',
+        `The wide 10k layered DAG of the graph scenario (${num(r.components)} components at the end) on PostgreSQL, registered with ` +
+          `one revision each; then, after the instant, ${num(r.updated)} of its components updated (description and lifecycle, ` +
+          `half of them their ranges too) and ${num(r.registeredAfter)} newer versions registered that ranges now choose. The ` +
+          `whole \`dependencyGraph\` from the root (${num(r.nodes)} nodes, ${num(r.edges)} edges as of the instant; ` +
+          `${num(r.nodesDiffering)} of its nodes are not in the graph now) is asked now, as of the instant, and as of an instant ` +
+          `after every write, in turn in each round: ${r.runsPerRound} requests each after a warm-up, response cache off, one ` +
+          'client over loopback. Latency in ms, p50 / p95 / p99.',
+        '',
+        '| round | now | as of the instant | as of after every write |',
+        '|---|---|---|---|',
+        ...rows,
+        '',
+        `Median p50 over the rounds: now ${ms(r.median.current)} ms, as of the instant ${ms(r.median.past)} ms, as of after every ` +
+          `write ${ms(r.median.asOfNow)} ms. Bar: as of the instant within 3 × now: ${ratio.toFixed(2)} × ${verdict(ratio <= 3)}.`,
+      ].join('\n');
+    },
+  },
   impact: {
     async run() {
       const runs = quick ? 3 : 15;
