@@ -14,6 +14,7 @@ export interface WalkEdge {
   readonly uuid: string | null;
 }
 
+/** A walk by uuids (walkGraphAsOf in as-of.ts answers this way); indexWalk turns it into an IndexedWalk. */
 export interface WalkResult {
   /** Every declaration of the components reached (towards dependents: every one that resolves to them). */
   readonly edges: WalkEdge[];
@@ -23,72 +24,101 @@ export interface WalkResult {
   readonly capped: boolean;
 }
 
+/**
+ * A walk with every component reached numbered (its index in `summaries`) and every declaration read as an entry of
+ * the parallel edge arrays, by those numbers: what the layout (src/resolvers/graph.ts) works on without a map keyed
+ * by uuid, which on a graph of a hundred thousand nodes cost more than the walk.
+ */
+export interface IndexedWalk {
+  readonly summaries: ComponentSummary[];
+  /** The declaring component of each declaration. */
+  readonly edgeFrom: Int32Array;
+  /** The declaration's place in its component's list. */
+  readonly edgePosition: Int32Array;
+  /** What it resolves to: -1 when nothing satisfies it, -2 for a component the walk stopped (at its row cap) before reaching. */
+  readonly edgeTo: Int32Array;
+  readonly edgeSpec: ReadonlyArray<string | null>;
+  /** The name and pinned uuid of each declaration that resolved to nothing, by its index in the edge arrays. */
+  readonly unresolved: ReadonlyMap<number, { readonly name: string | null; readonly uuid: string | null }>;
+  readonly capped: boolean;
+}
+
 export interface WalkOptions {
   readonly direction: GraphDirection;
   /** Walk no further than this many levels; null walks the whole closure, each component expanded once. */
   readonly maxDepth: number | null;
   /** Whole summaries, or only uuid, name, version and lifecycle. */
   readonly summaries: boolean;
-  /** The most declarations one walk may read before it stops. */
+  /** The most rows (declarations read and components reached) one walk may produce before it stops. */
   readonly rowCap: number;
 }
 
-// Within a recursive CTE only the previous level is visible, so components met before cannot be excluded by
-// name. Two forms keep the walk finite anyway. Without a depth bound, rows carry no depth and UNION discards
-// every row seen before: each declaration is read once, cycles included, and a component is expanded again only
-// when a new declaration reaches it in a later level. With a bound, rows carry their level (UNION then only
-// folds repeats within a level) and the bound ends the walk. Either way the caller derives depths, order and
-// cut-offs from the declarations (src/resolvers/graph.ts).
+// The walk's rows are of two kinds. A component row (kind 0: `node`, and `depth` when bounded) says a component was
+// reached; a declaration row (kind 1: `from_uuid`, `position`, `node` = what it resolves to, `version_spec`) says a
+// declaration was read. Within a recursive CTE only the previous level is visible, but UNION discards every row
+// produced before: without a depth bound component rows carry depth 0, so a component is reached, and expanded,
+// exactly once, and the level it appears in is the only one its declarations are read in; the working table of the
+// next level is exactly the components new in this one, with nothing to deduplicate. With a bound, component rows
+// carry their level (a component can then be expanded again on a later level, up to the bound) while declaration
+// rows do not, so each declaration still comes out once. Either way the caller derives depths, order and cut-offs
+// from the declarations (src/resolvers/graph.ts).
 const STEP_DEPTH = `CASE WHEN $2::int IS NULL THEN 0 ELSE f.depth + 1 END`;
-const EXPANDS = `($2::int IS NULL OR depth <= $2::int)`;
+const EXPANDS = `($2::int IS NULL OR f.depth <= $2::int)`;
 
-// What a node brings: whole summaries, or only what every walk shows (the rest comes back null).
+// What a node brings: whole summaries, or only what every walk shows.
 const SUMMARY = `c.uuid, c.name, c.version, c.lifecycle, c.version_key, c.type, c.description, c.owner, c.tags, c.revision,
   c.created_at, c.updated_at`;
 const THIN_SUMMARY = `c.uuid, c.name, c.version, c.lifecycle`;
 
-// One row: the declarations read and the components reached, each as a JSON array of arrays (the driver then parses
+// One row: the components reached and the declarations read, each as a JSON array of arrays (the driver then parses
 // one text per list instead of a row object per entry, which cost more than the walk on large graphs), and whether
-// the walk stopped at the row cap. A declaration's name and pin come back only when it resolved to nothing, the
-// only case that shows them.
-const OUTPUT = (summary: string) => `
+// the walk stopped at the row cap. Declaration rows come out of the walk once each, so they need no deduplication;
+// component rows need it only when bounded (a component reached again on a later level). A declaration's name and pin
+// come back only when it resolved to nothing, the only case that shows them.
+const OUTPUT = (summary: string) => `,
+  read AS MATERIALIZED (SELECT * FROM walk LIMIT $3)
   SELECT
-    (SELECT coalesce(json_agg(json_build_array(e.from_uuid, e.position, e.to_uuid, e.version_spec,
-              CASE WHEN e.to_uuid IS NULL THEN (SELECT json_build_array(x.dependency_name, x.dependency_uuid) FROM component_dependencies x
-                                                 WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END)), '[]')
-       FROM (SELECT DISTINCT from_uuid, position, to_uuid, version_spec FROM read WHERE from_uuid IS NOT NULL) e) AS edges,
     (SELECT coalesce(json_agg(json_build_array(${summary})), '[]')
-       FROM (SELECT DISTINCT reached FROM read) r JOIN components c ON c.uuid = r.reached) AS nodes,
+       FROM (SELECT DISTINCT node FROM read WHERE kind = 0) r JOIN components c ON c.uuid = r.node) AS nodes,
+    (SELECT coalesce(json_agg(json_build_array(e.from_uuid, e.position, e.node, e.version_spec,
+              CASE WHEN e.node IS NULL THEN (SELECT json_build_array(x.dependency_name, x.dependency_uuid) FROM component_dependencies x
+                                              WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END)), '[]')
+       FROM read e WHERE e.kind = 1) AS edges,
     (SELECT count(*) >= $3 FROM read) AS capped`;
 
-// Rows stay narrow (the declaration's position, not its text) because UNION hashes every one of them. OFFSET 0
-// keeps the declarations a probe per component reached: the planner sizes each level at ten rows, and on a small
-// table it would otherwise hash the whole table at every level, once per level of a deep graph.
+// OFFSET 0 keeps the declarations a probe per component reached (the planner sizes each level at ten rows, and on a
+// small table it would otherwise hash the whole table at every level), and keeps each resolution computed once
+// though both rows of a declaration use it.
 const DEPENDENCIES_SQL = (summary: string) => `
-  WITH RECURSIVE walk(from_uuid, position, to_uuid, depth, version_spec) AS (
-    SELECT NULL::uuid, NULL::int, $1::uuid, 0, NULL::text
+  WITH RECURSIVE walk(kind, from_uuid, position, node, depth, version_spec) AS (
+    SELECT 0, NULL::uuid, NULL::int, $1::uuid, 0, NULL::text
     UNION
-    SELECT d.component_uuid, d.position, ${resolvedUuid('d')}, ${STEP_DEPTH}, d.version_spec
-      FROM (SELECT DISTINCT to_uuid, depth FROM walk WHERE to_uuid IS NOT NULL AND ${EXPANDS}) f
-      CROSS JOIN LATERAL (SELECT * FROM component_dependencies WHERE component_uuid = f.to_uuid OFFSET 0) d
-  ),
-  read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, to_uuid AS reached, version_spec FROM walk LIMIT $3)
-  ${OUTPUT(summary)}`;
+    SELECT v.* FROM (
+      SELECT d.component_uuid, d.position, d.version_spec, ${resolvedUuid('d')} AS resolved, ${STEP_DEPTH} AS depth
+        FROM walk f CROSS JOIN LATERAL (SELECT * FROM component_dependencies WHERE component_uuid = f.node OFFSET 0) d
+       WHERE f.kind = 0 AND ${EXPANDS}
+      OFFSET 0) x
+    CROSS JOIN LATERAL (VALUES (0, NULL::uuid, NULL::int, x.resolved, x.depth, NULL::text),
+                               (1, x.component_uuid, x.position, x.resolved, 0, x.version_spec)) v(kind, from_uuid, position, node, depth, version_spec)
+    WHERE v.kind = 1 OR x.resolved IS NOT NULL
+  )${OUTPUT(summary)}`;
 
-// Towards dependents a level is found by the names and uuids of the one before, then kept where the
-// declaration resolves to the component it was found from.
+// Towards dependents a level is found by the names and uuids of the one before, then kept where the declaration
+// resolves to the component it was found from; component rows carry the name the next level looks for.
 const DEPENDENTS_SQL = (summary: string) => `
-  WITH RECURSIVE walk(from_uuid, position, to_uuid, reached, reached_name, depth, version_spec) AS (
-    SELECT NULL::uuid, NULL::int, NULL::uuid, uuid, name, 0, NULL::text FROM components WHERE uuid = $1::uuid
+  WITH RECURSIVE walk(kind, from_uuid, position, node, node_name, depth, version_spec) AS (
+    SELECT 0, NULL::uuid, NULL::int, uuid, name, 0, NULL::text FROM components WHERE uuid = $1::uuid
     UNION
-    SELECT d.component_uuid, d.position, f.reached, d.component_uuid, dc.name, ${STEP_DEPTH}, d.version_spec
-      FROM (SELECT DISTINCT reached, reached_name, depth FROM walk WHERE ${EXPANDS}) f
-      ${declarationsNaming('f.reached', 'f.reached_name', 'd')}
-      JOIN components dc ON dc.uuid = d.component_uuid
-     WHERE ${resolvedUuid('d')} = f.reached
-  ),
-  read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, reached, version_spec FROM walk LIMIT $3)
-  ${OUTPUT(summary)}`;
+    SELECT v.* FROM (
+      SELECT d.component_uuid, d.position, d.version_spec, f.node AS resolved, dc.name, ${STEP_DEPTH} AS depth
+        FROM walk f
+        ${declarationsNaming('f.node', 'f.node_name', 'd')}
+        JOIN components dc ON dc.uuid = d.component_uuid
+       WHERE f.kind = 0 AND ${EXPANDS} AND ${resolvedUuid('d')} = f.node
+      OFFSET 0) x
+    CROSS JOIN LATERAL (VALUES (0, NULL::uuid, NULL::int, x.component_uuid, x.name, x.depth, NULL::text),
+                               (1, x.component_uuid, x.position, x.resolved, NULL, 0, x.version_spec)) v(kind, from_uuid, position, node, node_name, depth, version_spec)
+  )${OUTPUT(summary)}`;
 
 const STATEMENTS = {
   DEPENDENCIES: { full: DEPENDENCIES_SQL(SUMMARY), thin: DEPENDENCIES_SQL(THIN_SUMMARY) },
@@ -100,10 +130,9 @@ type NodeTuple = [uuid: string, name: string, version: string, lifecycle: Compon
   description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
 /** The part of the graph around `root` a walk needs, read in one statement. */
-export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<WalkResult> {
+export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
   const sql = STATEMENTS[options.direction][options.summaries ? 'full' : 'thin'];
   const [row] = await db.query<{ edges: EdgeTuple[]; nodes: NodeTuple[]; capped: boolean }>(sql, [root, options.maxDepth, options.rowCap]);
-  const edges = row!.edges.map(([from, position, to, versionSpec, unresolved]): WalkEdge => ({ from, position, to, versionSpec, name: unresolved?.[0] ?? null, uuid: unresolved?.[1] ?? null }));
   const summaries = row!.nodes.map(
     ([uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt]): ComponentSummary => ({
       uuid, name, version, lifecycle,
@@ -118,5 +147,44 @@ export async function walkGraph(db: SqlReader, root: string, options: WalkOption
       updatedAt: updatedAt ? new Date(updatedAt) : null,
     }),
   );
-  return { edges, summaries, capped: row!.capped };
+  return numbered(summaries, row!.edges, row!.capped);
+}
+
+/** Numbers the components reached and puts each declaration on those numbers (see IndexedWalk). */
+function numbered(summaries: ComponentSummary[], edges: readonly EdgeTuple[], capped: boolean): IndexedWalk {
+  const index = new Map<string, number>();
+  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
+  const count = edges.length;
+  const edgeFrom = new Int32Array(count);
+  const edgePosition = new Int32Array(count);
+  const edgeTo = new Int32Array(count);
+  const edgeSpec = new Array<string | null>(count);
+  const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
+  let kept = 0;
+  for (const [from, position, to, versionSpec, missing] of edges) {
+    // A declaration whose component the walk did not read (as-of walks), or resolving beyond the row cap (-2).
+    const fromIndex = index.get(from);
+    if (fromIndex === undefined) continue;
+    edgeFrom[kept] = fromIndex;
+    edgePosition[kept] = position;
+    edgeTo[kept] = to === null ? -1 : (index.get(to) ?? -2);
+    edgeSpec[kept] = versionSpec;
+    if (to === null) unresolved.set(kept, { name: missing?.[0] ?? null, uuid: missing?.[1] ?? null });
+    kept += 1;
+  }
+  return {
+    summaries,
+    edgeFrom: edgeFrom.subarray(0, kept),
+    edgePosition: edgePosition.subarray(0, kept),
+    edgeTo: edgeTo.subarray(0, kept),
+    edgeSpec: edgeSpec.slice(0, kept),
+    unresolved,
+    capped,
+  };
+}
+
+/** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
+export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
+  if (!('edges' in walk)) return walk;
+  return numbered(walk.summaries, walk.edges.map((edge): EdgeTuple => [edge.from, edge.position, edge.to, edge.versionSpec, edge.to === null ? [edge.name, edge.uuid] : null]), walk.capped);
 }

@@ -2,7 +2,7 @@ import { isUuid, type ComponentSummary } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import { BadUserInputError, NotFoundError } from './errors.js';
 import { walkGraphAsOf } from './as-of.js';
-import { walkGraph, type GraphDirection, type WalkEdge } from './graph-walk.js';
+import { indexWalk, walkGraph, type GraphDirection, type IndexedWalk } from './graph-walk.js';
 
 export type { GraphDirection };
 
@@ -86,68 +86,102 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
     rowCap: GRAPH_LIMITS.maxDeclarations,
   };
   const walk = bounds.asOf ? await walkGraphAsOf(ctx.db, rootUuid, { ...options, asOf: bounds.asOf }) : await walkGraph(ctx.db, rootUuid, options);
-  const summaries = new Map(walk.summaries.map((summary) => [summary.uuid, summary]));
-  const rootSummary = summaries.get(rootUuid);
-  if (!rootSummary) throw new NotFoundError(`no component has uuid ${root}`);
+  return layOut(indexWalk(walk), rootUuid, root, direction, maxDepth, maxNodes);
+}
 
-  // Each component's declarations (towards dependents, those resolving to it) in the order they are met.
-  const outwards = new Map<string, WalkEdge[]>();
-  for (const edge of walk.edges) {
-    const key = direction === 'DEPENDENCIES' ? edge.from : edge.to;
-    if (key === null) continue;
-    const list = outwards.get(key);
-    if (list) list.push(edge);
-    else outwards.set(key, [edge]);
-  }
-  const byPosition = (a: WalkEdge, b: WalkEdge) => a.position - b.position;
-  const byDependent = (a: WalkEdge, b: WalkEdge) => (a.from < b.from ? -1 : a.from > b.from ? 1 : a.position - b.position);
-  for (const list of outwards.values()) list.sort(direction === 'DEPENDENCIES' ? byPosition : byDependent);
+/**
+ * The levels of a walk, on the numbers it gives its components: breadth-first from the root as the metadata lists
+ * the declarations (towards dependents, by dependent uuid then position), each component at the level it is first
+ * reached and expanded once, cut at maxDepth and maxNodes.
+ */
+function layOut(walk: IndexedWalk, rootUuid: string, root: string, direction: GraphDirection, maxDepth: number, maxNodes: number): DependencyGraph {
+  const { summaries, edgeFrom, edgeTo, edgePosition, edgeSpec } = walk;
+  const rootIndex = summaries.findIndex((summary) => summary.uuid === rootUuid);
+  if (rootIndex < 0) throw new NotFoundError(`no component has uuid ${root}`);
 
-  const depths = new Map<string, number>([[rootUuid, 0]]);
-  const edges: GraphEdge[] = [];
-  const unresolved: UnresolvedDependency[] = [];
-  let truncated = walk.capped;
-  let frontier = [rootUuid];
-  for (let depth = 0; frontier.length > 0; depth += 1) {
-    const level: GraphEdge[] = [];
-    for (const uuid of frontier) {
-      for (const edge of outwards.get(uuid) ?? []) {
-        if (edge.to === null) unresolved.push({ from: edge.from, name: edge.name, versionSpec: edge.versionSpec, uuid: edge.uuid });
-        else level.push(edge as GraphEdge);
+  // Each component's declarations (towards dependents, those resolving to it), in compressed rows: the
+  // declarations of component i are listed[start[i] .. start[i + 1]).
+  const keys = direction === 'DEPENDENCIES' ? edgeFrom : edgeTo;
+  const count = summaries.length;
+  const start = new Int32Array(count + 1);
+  for (let e = 0; e < keys.length; e += 1) if (keys[e]! >= 0) start[keys[e]! + 1]! += 1;
+  for (let i = 0; i < count; i += 1) start[i + 1]! += start[i]!;
+  const listed = new Int32Array(start[count]!);
+  const fill = start.slice(0, count);
+  for (let e = 0; e < keys.length; e += 1) if (keys[e]! >= 0) listed[fill[keys[e]!]!++] = e;
+  const byPosition = (a: number, b: number) => edgePosition[a]! - edgePosition[b]!;
+  const byDependent = (a: number, b: number) => {
+    const from = summaries[edgeFrom[a]!]!.uuid;
+    const other = summaries[edgeFrom[b]!]!.uuid;
+    return from < other ? -1 : from > other ? 1 : edgePosition[a]! - edgePosition[b]!;
+  };
+  // The database lists each component's declarations in position order already; only lists that are not get sorted.
+  const inOrder = direction === 'DEPENDENCIES' ? byPosition : byDependent;
+  for (let i = 0; i < count; i += 1) {
+    for (let at = start[i]! + 1; at < start[i + 1]!; at += 1) {
+      if (inOrder(listed[at - 1]!, listed[at]!) > 0) {
+        const sorted = Array.from(listed.subarray(start[i]!, start[i + 1]!)).sort(inOrder);
+        listed.set(sorted, start[i]!);
+        break;
       }
     }
-    const reachedBy = (edge: GraphEdge) => (direction === 'DEPENDENCIES' ? edge.to : edge.from);
+  }
+
+  const depths = new Int32Array(count).fill(-1);
+  depths[rootIndex] = 0;
+  const order = [rootIndex];
+  const kept: number[] = [];
+  const unresolved: UnresolvedDependency[] = [];
+  let truncated = walk.capped;
+  // What a declaration reaches in the direction walked: -2 is beyond what a capped walk read.
+  const reachedBy = direction === 'DEPENDENCIES' ? edgeTo : edgeFrom;
+  const known = (node: number) => node >= 0 && depths[node]! >= 0;
+  let frontier = [rootIndex];
+  for (let depth = 0; frontier.length > 0; depth += 1) {
+    const level: number[] = [];
+    for (const node of frontier) {
+      for (let at = start[node]!; at < start[node + 1]!; at += 1) {
+        const e = listed[at]!;
+        if (edgeTo[e] === -1) {
+          const missing = walk.unresolved.get(e);
+          unresolved.push({ from: summaries[edgeFrom[e]!]!.uuid, name: missing?.name ?? null, versionSpec: edgeSpec[e] ?? null, uuid: missing?.uuid ?? null });
+        } else {
+          level.push(e);
+        }
+      }
+    }
     if (depth >= maxDepth) {
       // The last level allowed: what lies beyond is only noted, as truncation.
-      truncated ||= level.some((edge) => !depths.has(reachedBy(edge)));
-      for (const edge of level) if (depths.has(edge.from) && depths.has(edge.to)) edges.push(edge);
+      truncated ||= level.some((e) => !known(reachedBy[e]!));
+      for (const e of level) if (known(edgeFrom[e]!) && known(edgeTo[e]!)) kept.push(e);
       break;
     }
-    const next: string[] = [];
-    for (const edge of level) {
-      const reached = reachedBy(edge);
-      if (!depths.has(reached)) {
+    const next: number[] = [];
+    for (const e of level) {
+      const reached = reachedBy[e]!;
+      if (!known(reached)) {
         // Beyond maxNodes, or beyond what a capped walk read.
-        if (depths.size >= maxNodes || !summaries.has(reached)) {
+        if (order.length >= maxNodes || reached < 0) {
           truncated = true;
           continue;
         }
-        depths.set(reached, depth + 1);
+        depths[reached] = depth + 1;
+        order.push(reached);
         next.push(reached);
       }
-      edges.push(edge);
+      kept.push(e);
     }
     frontier = next;
   }
-  const nodes = [...depths].map(([uuid, depth]) => ({ uuid, depth, summary: summaries.get(uuid)! }));
-  return {
-    root: nodes[0]!,
-    nodes,
-    edges,
-    unresolved,
-    cycles: findCycles(nodes.map((node) => node.uuid), edges, GRAPH_LIMITS.maxCycles),
-    truncated,
-  };
+  const nodes = order.map((node) => ({ uuid: summaries[node]!.uuid, depth: depths[node]!, summary: summaries[node]! }));
+  const edges = kept.map((e): GraphEdge => ({ from: summaries[edgeFrom[e]!]!.uuid, to: summaries[edgeTo[e]!]!.uuid, versionSpec: edgeSpec[e] ?? null }));
+  // The cycle search numbers components in the order laid out, as findCycles would.
+  const place = new Int32Array(count);
+  order.forEach((node, index) => (place[node] = index));
+  const cycleFrom = Int32Array.from(kept, (e) => place[edgeFrom[e]!]!);
+  const cycleTo = Int32Array.from(kept, (e) => place[edgeTo[e]!]!);
+  const cycles = findCyclesIndexed(order.length, cycleFrom, cycleTo, GRAPH_LIMITS.maxCycles).map((cycle) => cycle.map((index) => nodes[index]!.uuid));
+  return { root: nodes[0]!, nodes, edges, unresolved, cycles, truncated };
 }
 
 /**
@@ -158,26 +192,27 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
 export function findCycles(nodes: readonly string[], edges: readonly GraphEdge[], limit: number): string[][] {
   const index = new Map<string, number>();
   for (const node of nodes) index.set(node, index.size);
-  // Adjacency in compressed rows: the targets of node i are targets[start[i] .. start[i + 1]).
-  const start = new Int32Array(nodes.length + 1);
-  const from = new Int32Array(edges.length);
-  const to = new Int32Array(edges.length);
-  edges.forEach((edge, e) => {
-    from[e] = index.get(edge.from)!;
-    to[e] = index.get(edge.to)!;
-    start[from[e]! + 1]! += 1;
-  });
-  for (let i = 0; i < nodes.length; i += 1) start[i + 1]! += start[i]!;
-  const targets = new Int32Array(edges.length);
-  const fill = start.slice(0, nodes.length);
-  for (let e = 0; e < edges.length; e += 1) targets[fill[from[e]!]!++] = to[e]!;
+  const from = Int32Array.from(edges, (edge) => index.get(edge.from)!);
+  const to = Int32Array.from(edges, (edge) => index.get(edge.to)!);
+  return findCyclesIndexed(nodes.length, from, to, limit).map((cycle) => cycle.map((i) => nodes[i]!));
+}
 
-  const cycles: string[][] = [];
-  const state = new Uint8Array(nodes.length); // 0 unvisited, 1 on the search path, 2 done
-  const pathPosition = new Int32Array(nodes.length);
+/** findCycles on numbered nodes 0 .. count - 1, each edge from[e] → to[e]; cycles as lists of numbers. */
+function findCyclesIndexed(count: number, from: Int32Array, to: Int32Array, limit: number): number[][] {
+  // Adjacency in compressed rows: the targets of node i are targets[start[i] .. start[i + 1]).
+  const start = new Int32Array(count + 1);
+  for (let e = 0; e < from.length; e += 1) start[from[e]! + 1]! += 1;
+  for (let i = 0; i < count; i += 1) start[i + 1]! += start[i]!;
+  const targets = new Int32Array(from.length);
+  const fill = start.slice(0, count);
+  for (let e = 0; e < from.length; e += 1) targets[fill[from[e]!]!++] = to[e]!;
+
+  const cycles: number[][] = [];
+  const state = new Uint8Array(count); // 0 unvisited, 1 on the search path, 2 done
+  const pathPosition = new Int32Array(count);
   const path: number[] = [];
   const cursor: number[] = [];
-  for (let root = 0; root < nodes.length; root += 1) {
+  for (let root = 0; root < count; root += 1) {
     if (state[root] !== 0) continue;
     path.push(root);
     cursor.push(start[root]!);
@@ -190,7 +225,7 @@ export function findCycles(nodes: readonly string[], edges: readonly GraphEdge[]
         cursor[cursor.length - 1] = next + 1;
         const target = targets[next]!;
         if (state[target] === 1) {
-          if (cycles.length < limit) cycles.push([...path.slice(pathPosition[target]!), target].map((i) => nodes[i]!));
+          if (cycles.length < limit) cycles.push([...path.slice(pathPosition[target]!), target]);
         } else if (state[target] === 0) {
           state[target] = 1;
           pathPosition[target] = path.length;
