@@ -101,7 +101,7 @@ export async function followChanges({ url, token, after, onChanges, stop, idleMs
     },
   );
   const watchdog = setInterval(() => {
-    if (Date.now() - lastHeard > idleMs) finish({ kind: 'ended', reason: `nothing from the server for ${Math.round(idleMs / 1000)} s` });
+    if (Date.now() - lastHeard > idleMs) finish({ kind: 'ended', reason: `nothing from the server for ${idleMs / 1000} s` });
   }, Math.min(1_000, idleMs));
   void stop.then(() => finish({ kind: 'stopped' }));
 
