@@ -8,7 +8,7 @@ import { LISTENER_APPLICATION_NAME } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { streamsPerPrincipalFromEnv, DEFAULT_STREAMS_PER_PRINCIPAL, STREAM_PAGE } from '../../src/server/change-stream.js';
 import { listen, type RunningServer } from '../../src/server/http.js';
-import { cliDatabase, tempDir } from '../cli/helpers.js';
+import { cli, cliDatabase, setEnv, tempDir } from '../cli/helpers.js';
 import { killChildren, startOmnibase } from '../cli/processes.js';
 import { migratedDatabase, testEngine, type MigratedDatabase } from '../support/database.js';
 import { metadata } from '../support/registry.js';
@@ -334,6 +334,19 @@ describe('OMNIBASE_STREAMS_PER_PRINCIPAL', () => {
       expect(() => streamsPerPrincipalFromEnv({ OMNIBASE_STREAMS_PER_PRINCIPAL: bad })).toThrow(
         `OMNIBASE_STREAMS_PER_PRINCIPAL must be a whole number of open change streams per token, 0 to refuse them all (got "${bad}")`,
       );
+    }
+  });
+
+  it('omnibase serve refuses a bad value with exit 2 before opening the database', async () => {
+    const restore = setEnv({ OMNIBASE_STREAMS_PER_PRINCIPAL: 'lots', DATABASE_URL: 'postgresql://127.0.0.1:1/never-opened' });
+    try {
+      expect(await cli('serve', '--port', '0')).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: 'error: OMNIBASE_STREAMS_PER_PRINCIPAL must be a whole number of open change streams per token, 0 to refuse them all (got "lots")\n',
+      });
+    } finally {
+      restore();
     }
   });
 });
