@@ -119,7 +119,7 @@ describe('asOf replays the registry', () => {
         }
         for (const { at, roots, data } of snapshots) expect(await read(uuids, roots, at)).toEqual(data);
       }),
-      { numRuns: 10 },
+      { numRuns: 6 },
     );
   }, 600_000);
 });
