@@ -37,9 +37,8 @@ interface StateRow extends Omit<Component, 'document'> {
 /** The row a component had at `asOf`: unchanged since, the current row; otherwise built from that revision's document. */
 function rowAt({ unchanged, ...row }: StateRow, asOf: Date): ComponentAsOf {
   const document = row.document as unknown as Component['document'];
-  if (unchanged) return { ...row, document, asOf };
-  const { name, version, versionKey, ...fields } = columnsOf(row.document);
-  return { ...row, ...fields, document, asOf };
+  // name, version and version key never change, so the document's agree with the row's.
+  return unchanged ? { ...row, document, asOf } : { ...row, ...columnsOf(row.document), document, asOf };
 }
 
 /** The components with these uuids as they stood at `asOf`, in the order asked; null where none existed then. */

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { componentsAsOf, lookupByNameAsOf, lookupByUuidAsOf } from '../../src/resolvers/as-of.js';
 import { metadata, REGISTER, registryHarness, UPDATE, type RegistryHarness } from '../support/registry.js';
 
 // The registry as it stood at an instant: component(…, asOf) and dependencyGraph(…, asOf).
@@ -178,5 +179,42 @@ describe('answers as of an instant and the response cache', () => {
     await update(uuid, { description: 'second' });
     expect(await registry.graphql(query, { uuid, asOf: first })).toEqual(past);
     expect((await registry.graphql(query, { uuid })).data!.component).toEqual({ revision: 2, description: 'second' });
+  });
+});
+
+describe('statements per operation as of an instant', () => {
+  const statementsOf = async (query: string, variables: Record<string, unknown>) => {
+    registry.queries.length = 0;
+    const result = await registry.graphql(query, variables);
+    expect(result.errors).toBeUndefined();
+    return registry.queries.length;
+  };
+
+  it('dependencyGraph(asOf): one statement, whole rows one more', async () => {
+    expect(await statementsOf(GRAPH, { root: uuids.app, asOf: at.D })).toBe(1);
+    const whole = `query($root: UUID!, $asOf: DateTime) { dependencyGraph(root: $root, asOf: $asOf) { nodes { component { metadata } } } }`;
+    expect(await statementsOf(whole, { root: uuids.app, asOf: at.D })).toBe(2);
+  });
+
+  it('component(asOf) with history, resolutions and dependents: one statement each, whatever the width', async () => {
+    // The row, its history, the resolutions and their rows, the dependents (none, so no rows to read).
+    expect(await statementsOf(BY_UUID, { uuid: uuids.app, asOf: at.E })).toBe(5);
+    // Dependents, and their rows; no dependencies to resolve.
+    expect(await statementsOf(BY_UUID, { uuid: uuids.lib100, asOf: at.E })).toBe(4);
+  });
+});
+
+describe('the as-of resolvers on their own', () => {
+  const ctx = () => ({ db: registry.db, actor: null });
+
+  it('refuse an instant that is not one and a uuid that is not one', async () => {
+    await expect(componentsAsOf(registry.db, [uuids.app!], new Date(Number.NaN))).rejects.toMatchObject({ code: 'BAD_USER_INPUT', argument: 'asOf' });
+    await expect(lookupByUuidAsOf(ctx(), 'abc', new Date())).rejects.toMatchObject({ code: 'BAD_USER_INPUT', argument: 'uuid' });
+    await expect(lookupByNameAsOf(ctx(), 'lib', '^^1', new Date())).rejects.toMatchObject({ code: 'INVALID_VERSION_SPEC' });
+  });
+
+  it('read nothing for no uuids, and find an upper-case uuid', async () => {
+    expect(await componentsAsOf(registry.db, [], new Date())).toEqual([]);
+    expect(await lookupByUuidAsOf(ctx(), uuids.lib100!.toUpperCase(), new Date(at.A!))).toMatchObject({ version: '1.0.0', revision: 1 });
   });
 });
