@@ -2,7 +2,8 @@
 // database. (1) What the feed's notify trigger costs a write: registrations by 8 concurrent writers with the trigger
 // enabled and disabled, in alternating rounds, while one stream is open (so the instance listens). (2) How long a
 // write takes to reach subscribers on the other instance: from sending the mutation to each subscriber's event,
-// with 1 and with 50 subscribers. Prints JSON; not part of `npm run bench`.
+// with 1 and with 50 subscribers. (3) The trigger's cost alone: microseconds per autocommitted one-row insert into
+// the feed, trigger enabled and disabled, with a listener attached. Prints JSON; not part of `npm run bench`.
 import { randomUUID } from 'node:crypto';
 import { createClient } from 'graphql-sse';
 import pg from 'pg';
@@ -112,12 +113,29 @@ try {
     delivery[`${count} subscriber${count === 1 ? '' : 's'}`] = { writeMs: percentiles(writeMs), sendToEventMs: percentiles(samples) };
   }
 
+  // (3) At the database alone, without HTTP or the server in the way.
+  const listener = new pg.Client({ connectionString: writer.databaseUrl });
+  await listener.connect();
+  await listener.query('LISTEN registry_changes');
+  const [{ uuid }] = (await admin.query<{ uuid: string }>('SELECT component_uuid::text AS uuid FROM changes LIMIT 1')).rows as [{ uuid: string }];
+  const insertMicros: Record<'enabled' | 'disabled', number[]> = { enabled: [], disabled: [] };
+  const INSERTS = quick ? 500 : 2000;
+  for (let round = 0; round < ROUNDS * 2; round += 1) {
+    const state = round % 2 === 0 ? 'enabled' : 'disabled';
+    await admin.query(`ALTER TABLE changes ${state === 'enabled' ? 'ENABLE' : 'DISABLE'} TRIGGER changes_notify`);
+    const started = performance.now();
+    for (let i = 0; i < INSERTS; i += 1) await admin.query("INSERT INTO changes (kind, component_uuid, revision) VALUES ('UPDATED', $1, 1)", [uuid]);
+    insertMicros[state].push(Math.round(((performance.now() - started) / INSERTS) * 1000));
+  }
+  await admin.query('ALTER TABLE changes ENABLE TRIGGER changes_notify');
+  await listener.end();
+
   const summary = (rounds: Array<Awaited<ReturnType<typeof writeRound>>>) => ({
     perSecond: rounds.map((round) => round.perSecond),
     p50Ms: rounds.map((round) => round.latencyMs.p50),
     p95Ms: rounds.map((round) => round.latencyMs.p95),
   });
-  console.log(JSON.stringify({ writers: WRITERS, writesPerRound: WRITES_PER_ROUND, trigger: { enabled: summary(trigger.enabled), disabled: summary(trigger.disabled) }, delivery }, null, 2));
+  console.log(JSON.stringify({ writers: WRITERS, writesPerRound: WRITES_PER_ROUND, trigger: { enabled: summary(trigger.enabled), disabled: summary(trigger.disabled) }, delivery, insertMicros }, null, 2));
 } finally {
   for (const client of clients) client.dispose();
   await admin.end();
