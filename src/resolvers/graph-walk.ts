@@ -70,19 +70,21 @@ const SUMMARY = `c.uuid, c.name, c.version, c.lifecycle, c.version_key, c.type, 
   c.created_at, c.updated_at`;
 const THIN_SUMMARY = `c.uuid, c.name, c.version, c.lifecycle`;
 
-// One row: the components reached and the declarations read, each as a JSON array of arrays (the driver then parses
-// one text per list instead of a row object per entry, which cost more than the walk on large graphs), and whether
-// the walk stopped at the row cap. Declaration rows come out of the walk once each, so they need no deduplication;
-// component rows need it only when bounded (a component reached again on a later level). A declaration's name and pin
-// come back only when it resolved to nothing, the only case that shows them.
+// One row: the components reached, as a JSON array of arrays, and the declarations read, as one JSON array per
+// column (the driver then parses one text per list instead of a row object per entry, which cost more than the walk
+// on large graphs, and no array per declaration either), and whether the walk stopped at the row cap. Declaration
+// rows come out of the walk once each, so they need no deduplication; component rows need it only when bounded (a
+// component reached again on a later level). A declaration's name and pin come back only when it resolved to
+// nothing, the only case that shows them.
 const OUTPUT = (summary: string) => `,
   read AS MATERIALIZED (SELECT * FROM walk LIMIT $3)
   SELECT
     (SELECT coalesce(json_agg(json_build_array(${summary})), '[]')
        FROM (SELECT DISTINCT node FROM read WHERE kind = 0) r JOIN components c ON c.uuid = r.node) AS nodes,
-    (SELECT coalesce(json_agg(json_build_array(e.from_uuid, e.position, e.node, e.version_spec,
-              CASE WHEN e.node IS NULL THEN (SELECT json_build_array(x.dependency_name, x.dependency_uuid) FROM component_dependencies x
-                                              WHERE x.component_uuid = e.from_uuid AND x.position = e.position) END)), '[]')
+    (SELECT json_build_array(coalesce(json_agg(e.from_uuid), '[]'), coalesce(json_agg(e.position), '[]'),
+              coalesce(json_agg(e.node), '[]'), coalesce(json_agg(e.version_spec), '[]'),
+              coalesce(json_agg((SELECT json_build_array(e.from_uuid, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
+                                  WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.node IS NULL), '[]'))
        FROM read e WHERE e.kind = 1) AS edges,
     (SELECT count(*) >= $3 FROM read) AS capped`;
 
@@ -125,14 +127,16 @@ const STATEMENTS = {
   DEPENDENTS: { full: DEPENDENTS_SQL(SUMMARY), thin: DEPENDENTS_SQL(THIN_SUMMARY) },
 } as const;
 
-type EdgeTuple = [from: string, position: number, to: string | null, versionSpec: string | null, unresolved: [name: string | null, pinned: string | null] | null];
+/** The declarations of a walk by column; the last lists those that resolved to nothing, with their name and pin. */
+type EdgeColumns = [from: string[], position: number[], to: Array<string | null>, versionSpec: Array<string | null>,
+  unresolved: Array<[from: string, position: number, name: string | null, pinned: string | null]>];
 type NodeTuple = [uuid: string, name: string, version: string, lifecycle: ComponentSummary['lifecycle'], versionKey?: string, type?: ComponentSummary['type'],
   description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
   const sql = STATEMENTS[options.direction][options.summaries ? 'full' : 'thin'];
-  const [row] = await db.query<{ edges: EdgeTuple[]; nodes: NodeTuple[]; capped: boolean }>(sql, [root, options.maxDepth, options.rowCap]);
+  const [row] = await db.query<{ edges: EdgeColumns; nodes: NodeTuple[]; capped: boolean }>(sql, [root, options.maxDepth, options.rowCap]);
   const summaries = row!.nodes.map(
     ([uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt]): ComponentSummary => ({
       uuid, name, version, lifecycle,
@@ -151,25 +155,28 @@ export async function walkGraph(db: SqlReader, root: string, options: WalkOption
 }
 
 /** Numbers the components reached and puts each declaration on those numbers (see IndexedWalk). */
-function numbered(summaries: ComponentSummary[], edges: readonly EdgeTuple[], capped: boolean): IndexedWalk {
+function numbered(summaries: ComponentSummary[], [froms, positions, tos, specs, missing]: EdgeColumns, capped: boolean): IndexedWalk {
   const index = new Map<string, number>();
   for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
-  const count = edges.length;
+  const details = new Map(missing.map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
+  const count = froms.length;
   const edgeFrom = new Int32Array(count);
   const edgePosition = new Int32Array(count);
   const edgeTo = new Int32Array(count);
   const edgeSpec = new Array<string | null>(count);
   const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
   let kept = 0;
-  for (const [from, position, to, versionSpec, missing] of edges) {
-    // A declaration whose component the walk did not read (as-of walks), or resolving beyond the row cap (-2).
-    const fromIndex = index.get(from);
-    if (fromIndex === undefined) continue;
-    edgeFrom[kept] = fromIndex;
-    edgePosition[kept] = position;
+  for (let e = 0; e < count; e += 1) {
+    // A declaration whose component the walk did not read (as-of walks) is left out; one resolving beyond the row cap
+    // points to -2.
+    const from = index.get(froms[e]!);
+    if (from === undefined) continue;
+    const to = tos[e]!;
+    edgeFrom[kept] = from;
+    edgePosition[kept] = positions[e]!;
     edgeTo[kept] = to === null ? -1 : (index.get(to) ?? -2);
-    edgeSpec[kept] = versionSpec;
-    if (to === null) unresolved.set(kept, { name: missing?.[0] ?? null, uuid: missing?.[1] ?? null });
+    edgeSpec[kept] = specs[e]!;
+    if (to === null) unresolved.set(kept, details.get(`${froms[e]} ${positions[e]}`) ?? { name: null, uuid: null });
     kept += 1;
   }
   return {
@@ -177,7 +184,7 @@ function numbered(summaries: ComponentSummary[], edges: readonly EdgeTuple[], ca
     edgeFrom: edgeFrom.subarray(0, kept),
     edgePosition: edgePosition.subarray(0, kept),
     edgeTo: edgeTo.subarray(0, kept),
-    edgeSpec: edgeSpec.slice(0, kept),
+    edgeSpec: edgeSpec.length === kept ? edgeSpec : edgeSpec.slice(0, kept),
     unresolved,
     capped,
   };
@@ -186,5 +193,12 @@ function numbered(summaries: ComponentSummary[], edges: readonly EdgeTuple[], ca
 /** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
 export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
   if (!('edges' in walk)) return walk;
-  return numbered(walk.summaries, walk.edges.map((edge): EdgeTuple => [edge.from, edge.position, edge.to, edge.versionSpec, edge.to === null ? [edge.name, edge.uuid] : null]), walk.capped);
+  const { edges } = walk;
+  return numbered(walk.summaries, [
+    edges.map((edge) => edge.from),
+    edges.map((edge) => edge.position),
+    edges.map((edge) => edge.to),
+    edges.map((edge) => edge.versionSpec),
+    edges.filter((edge) => edge.to === null).map((edge) => [edge.from, edge.position, edge.name, edge.uuid]),
+  ], walk.capped);
 }
