@@ -6,7 +6,7 @@ import { CAPABILITIES } from '../../src/auth/principal.js';
 import { createToken } from '../../src/auth/tokens.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
-import { streamsPerPrincipalFromEnv, DEFAULT_STREAMS_PER_PRINCIPAL, STREAM_PAGE } from '../../src/server/change-stream.js';
+import { createChangeStreams, streamsPerPrincipalFromEnv, DEFAULT_STREAMS_PER_PRINCIPAL, STREAM_PAGE } from '../../src/server/change-stream.js';
 import { listen, type RunningServer } from '../../src/server/http.js';
 import { cli, cliDatabase, setEnv, tempDir } from '../cli/helpers.js';
 import { killChildren, startOmnibase } from '../cli/processes.js';
@@ -294,6 +294,28 @@ describe.runIf(testEngine === 'postgres')('on PostgreSQL', () => {
     const committed = await committedSequences(server.url);
     await until(() => stream.received.length >= committed.length, 'every change');
     expect(stream.received.map((change) => change.sequence)).toEqual(committed);
+  });
+});
+
+describe('the change streams of one instance', () => {
+  const reader = { id: 'reader', name: 'reader', anonymous: false, capabilities: new Set(['REGISTRY_READ'] as const) };
+
+  it('end a stream whose read fails, releasing its place, and refuse new ones once closed', async () => {
+    const broken = await migratedDatabase();
+    const streams = createChangeStreams({ db: broken.db, perPrincipal: 1 });
+    const stream = streams.open(reader, 0n);
+    await broken.close();
+    await expect(stream.next()).rejects.toThrow();
+    expect(streams.openCount()).toBe(0);
+    expect(await stream.next()).toEqual({ done: true, value: undefined });
+
+    await streams.close();
+    expect(() => streams.open(reader, 0n)).toThrow(
+      expect.objectContaining({
+        code: 'SERVICE_UNAVAILABLE',
+        message: 'the server is shutting down and opens no change streams; resume with your last cursor in a moment',
+      }),
+    );
   });
 });
 
