@@ -13,6 +13,9 @@ export interface AsOfRound {
   readonly past: Percentiles;
   /** asOf an instant after every write: the same answer as now, through the asOf statement. */
   readonly asOfNow: Percentiles;
+  /** Towards dependents from a node of the last layer, now and as of the instant (no bar: reported). */
+  readonly dependentsNow?: Percentiles;
+  readonly dependentsPast?: Percentiles;
 }
 
 export interface AsOfBenchResult {
@@ -23,6 +26,8 @@ export interface AsOfBenchResult {
   readonly updated: number;
   /** Versions registered after the past instant, which ranges now choose and the past graph must not. */
   readonly registeredAfter: number;
+  /** Nodes the walk towards dependents reaches from its root, as of the instant. */
+  readonly dependentsNodes?: number;
   /** Nodes of the past graph that the current graph does not reach. */
   readonly nodesDiffering: number;
   readonly runsPerRound: number;
@@ -31,7 +36,7 @@ export interface AsOfBenchResult {
   readonly median: { readonly current: number; readonly past: number; readonly asOfNow: number };
 }
 
-const GRAPH = `query($r: UUID!, $asOf: DateTime) { dependencyGraph(root: $r, asOf: $asOf) {
+const GRAPH = `query($r: UUID!, $asOf: DateTime, $direction: GraphDirection) { dependencyGraph(root: $r, asOf: $asOf, direction: $direction) {
   nodes { depth component { uuid name version } } edges { from to versionSpec }
   unresolved { from name versionSpec uuid } cycles isDag truncated } }`;
 
@@ -106,6 +111,9 @@ export async function asOfBench(runs: number, rounds: number): Promise<AsOfBench
     const then = (await graphql<{ dependencyGraph: Graph }>(server.url, GRAPH, { r: root, asOf: past.toISOString() })).dependencyGraph;
     for (const graph of [now, then]) if (!graph.isDag || graph.truncated) throw new Error('the benchmark graph is not a whole DAG');
     if (then.nodes.some((node) => node.component.version === '1.2.0')) throw new Error('the past graph reached a version registered after it');
+    // Towards dependents from a last-layer component that one of the updates rewrote the ranges of a dependent of.
+    const leaf = rows.find((row) => row.name === 'n9-0' && row.version === '1.1.0')!.uuid;
+    const dependents = (await graphql<{ dependencyGraph: Graph }>(server.url, GRAPH, { r: leaf, asOf: past.toISOString(), direction: 'DEPENDENTS' })).dependencyGraph;
     const reachedNow = new Set(now.nodes.map((node) => node.component.uuid));
     const nodesDiffering = then.nodes.filter((node) => !reachedNow.has(node.component.uuid)).length;
 
@@ -115,6 +123,8 @@ export async function asOfBench(runs: number, rounds: number): Promise<AsOfBench
         current: await timed(server.url, { r: root }, runs),
         past: await timed(server.url, { r: root, asOf: past.toISOString() }, runs),
         asOfNow: await timed(server.url, { r: root, asOf: later }, runs),
+        dependentsNow: await timed(server.url, { r: leaf, direction: 'DEPENDENTS' }, runs),
+        dependentsPast: await timed(server.url, { r: leaf, asOf: past.toISOString(), direction: 'DEPENDENTS' }, runs),
       });
     }
     return {
@@ -124,6 +134,7 @@ export async function asOfBench(runs: number, rounds: number): Promise<AsOfBench
       updated: updates.length,
       registeredAfter: newer.length,
       nodesDiffering,
+      dependentsNodes: dependents.nodes.length,
       runsPerRound: runs,
       rounds: results,
       median: {

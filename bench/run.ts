@@ -342,7 +342,10 @@ const scenarios: Record<string, Scenario> = {
     render(record) {
       const r = record.results as AsOfBenchResult;
       const ratio = r.median.past / r.median.current;
-      const rows = r.rounds.map((round, index) => `| ${index + 1} | ${lat(round.current)} | ${lat(round.past)} | ${lat(round.asOfNow)} |`);
+      const rows = r.rounds.map(
+        (round, index) =>
+          `| ${index + 1} | ${lat(round.current)} | ${lat(round.past)} | ${lat(round.asOfNow)} | ${round.dependentsNow ? lat(round.dependentsNow) : '—'} | ${round.dependentsPast ? lat(round.dependentsPast) : '—'} |`,
+      );
       return [
         '## Time travel: the whole graph of 10k nodes as of an earlier instant',
         '',
@@ -354,8 +357,11 @@ const scenarios: Record<string, Scenario> = {
           `after every write, in turn in each round: ${r.runsPerRound} requests each after a warm-up, response cache off, one ` +
           'client over loopback. Latency in ms, p50 / p95 / p99.',
         '',
-        '| round | now | as of the instant | as of after every write |',
-        '|---|---|---|---|',
+        `The last two columns walk towards dependents from a component of the last layer (${num(r.dependentsNodes ?? 0)} nodes as of the ` +
+          'instant), now and as of the instant; they have no bar.',
+        '',
+        '| round | now | as of the instant | as of after every write | dependents now | dependents as of the instant |',
+        '|---|---|---|---|---|---|',
         ...rows,
         '',
         `Median p50 over the rounds: now ${ms(r.median.current)} ms, as of the instant ${ms(r.median.past)} ms, as of after every ` +
