@@ -9,6 +9,9 @@ export const CHANGES_CHANNEL = 'registry_changes';
 /** Open streams one principal may hold at once, unless OMNIBASE_STREAMS_PER_PRINCIPAL says otherwise. */
 export const DEFAULT_STREAMS_PER_PRINCIPAL = 10;
 
+/** How often the tokens behind open streams are checked: a revoked token's streams end within this. */
+export const REVOCATION_CHECK_MS = 30_000;
+
 /** Changes one read of the feed takes: a stream far behind replays page by page, never the whole feed at once. */
 export const STREAM_PAGE = 200;
 
@@ -62,6 +65,8 @@ export interface ChangeStreamOptions {
   readonly db: Database;
   /** Open streams one principal may hold; 0 refuses every stream. */
   readonly perPrincipal?: number;
+  /** How often open streams' tokens are checked for revocation, in ms. */
+  readonly revocationCheckMs?: number;
 }
 
 /**
@@ -141,12 +146,17 @@ class ChangeStream implements AsyncIterableIterator<Change> {
  * stream when a change commits on any instance; each stream then reads the feed after its own cursor, so the
  * notification carries nothing and a lost one costs only a delay, never a change: when LISTEN takes effect again
  * after a lost connection, every stream reads again. Streams at the same cursor woken by the same notification
- * share one read.
+ * share one read. The tokens behind open streams are checked every `revocationCheckMs`; a revoked one's streams end.
  */
-export function createChangeStreams({ db, perPrincipal = DEFAULT_STREAMS_PER_PRINCIPAL }: ChangeStreamOptions): ChangeStreams {
+export function createChangeStreams({
+  db,
+  perPrincipal = DEFAULT_STREAMS_PER_PRINCIPAL,
+  revocationCheckMs = REVOCATION_CHECK_MS,
+}: ChangeStreamOptions): ChangeStreams {
   const streams = new Set<ChangeStream>();
-  const perPrincipalOpen = new Map<string, number>();
+  const byPrincipal = new Map<string, Set<ChangeStream>>();
   let listener: ChannelListener | undefined;
+  let revocations: NodeJS.Timeout | undefined;
   let stoppedListening: Promise<void> = Promise.resolve();
   let closed = false;
   // Bumped by every wake: a read begun in the same generation began after every notification heard so far.
@@ -170,13 +180,24 @@ export function createChangeStreams({ db, perPrincipal = DEFAULT_STREAMS_PER_PRI
     return shared;
   };
 
+  // A token is checked when its stream opens; one revoked since ends its streams (the client's next attempt is refused).
+  const endRevoked = async () => {
+    const rows = await db
+      .query<{ id: string }>('SELECT id FROM api_tokens WHERE id = ANY($1::text[]) AND revoked_at IS NOT NULL', [[...byPrincipal.keys()]])
+      // Unreachable, the database fails the streams' own reads; the next check tries again.
+      .catch(() => []);
+    for (const { id } of rows) for (const stream of [...(byPrincipal.get(id) ?? [])]) stream.end();
+  };
+
   const release = (stream: ChangeStream, principalId: string) => {
     streams.delete(stream);
-    const left = (perPrincipalOpen.get(principalId) ?? 1) - 1;
-    if (left > 0) perPrincipalOpen.set(principalId, left);
-    else perPrincipalOpen.delete(principalId);
-    if (streams.size === 0 && listener) {
-      stoppedListening = listener.close();
+    const held = byPrincipal.get(principalId);
+    held?.delete(stream);
+    if (held?.size === 0) byPrincipal.delete(principalId);
+    if (streams.size === 0) {
+      clearInterval(revocations);
+      revocations = undefined;
+      if (listener) stoppedListening = listener.close();
       listener = undefined;
     }
   };
@@ -184,12 +205,14 @@ export function createChangeStreams({ db, perPrincipal = DEFAULT_STREAMS_PER_PRI
   return {
     open(principal, after) {
       if (closed) throw new StreamsClosedError();
-      const held = perPrincipalOpen.get(principal.id) ?? 0;
-      if (held >= perPrincipal) throw new StreamLimitError(principal, perPrincipal);
-      perPrincipalOpen.set(principal.id, held + 1);
+      const held = byPrincipal.get(principal.id) ?? new Set<ChangeStream>();
+      if (held.size >= perPrincipal) throw new StreamLimitError(principal, perPrincipal);
       const stream = new ChangeStream(after, read, (ended) => release(ended, principal.id));
+      held.add(stream);
+      byPrincipal.set(principal.id, held);
       streams.add(stream);
       listener ??= db.listen(CHANGES_CHANNEL, { notify: wakeAll, listening: wakeAll });
+      revocations ??= setInterval(() => void endRevoked(), revocationCheckMs).unref();
       return stream;
     },
     openCount: () => streams.size,

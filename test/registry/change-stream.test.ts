@@ -3,7 +3,7 @@ import { createClient, type Client } from 'graphql-sse';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { tokenAuthorizer } from '../../src/auth/authorizer.js';
 import { CAPABILITIES } from '../../src/auth/principal.js';
-import { createToken } from '../../src/auth/tokens.js';
+import { createToken, revokeToken } from '../../src/auth/tokens.js';
 import { LISTENER_APPLICATION_NAME } from '../../src/db/database.js';
 import { createLogger } from '../../src/logger.js';
 import { createChangeStreams, streamsPerPrincipalFromEnv, DEFAULT_STREAMS_PER_PRINCIPAL, STREAM_PAGE } from '../../src/server/change-stream.js';
@@ -299,6 +299,25 @@ describe.runIf(testEngine === 'postgres')('on PostgreSQL', () => {
 
 describe('the change streams of one instance', () => {
   const reader = { id: 'reader', name: 'reader', anonymous: false, capabilities: new Set(['REGISTRY_READ'] as const) };
+
+  it('end the streams of a token revoked after they opened, and no others', async () => {
+    const { record } = await createToken(database.db, { name: 'soon revoked', capabilities: ['REGISTRY_READ'] });
+    const holder = { id: record.id, name: record.name, anonymous: false, capabilities: new Set(['REGISTRY_READ'] as const) };
+    const streams = createChangeStreams({ db: database.db, revocationCheckMs: 50 });
+    try {
+      const revoked = streams.open(holder, 0n);
+      const kept = streams.open(reader, 0n);
+      const ended = revoked.next();
+      await revokeToken(database.db, record.id);
+      expect(await ended).toEqual({ done: true, value: undefined });
+      expect(streams.openCount()).toBe(1);
+      const next = kept.next();
+      await register(server.url);
+      expect((await next).value).toMatchObject({ kind: 'REGISTERED' });
+    } finally {
+      await streams.close();
+    }
+  });
 
   it('end a stream whose read fails, releasing its place, and refuse new ones once closed', async () => {
     const broken = await migratedDatabase();
