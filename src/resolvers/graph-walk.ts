@@ -70,23 +70,29 @@ const SUMMARY = `c.uuid, c.name, c.version, c.lifecycle, c.version_key, c.type, 
   c.created_at, c.updated_at`;
 const THIN_SUMMARY = `c.uuid, c.name, c.version, c.lifecycle`;
 
-// One row: the components reached, as a JSON array of arrays, and the declarations read, as one JSON array per
-// column (the driver then parses one text per list instead of a row object per entry, which cost more than the walk
-// on large graphs, and no array per declaration either), and whether the walk stopped at the row cap. Declaration
-// rows come out of the walk once each, so they need no deduplication; component rows need it only when bounded (a
-// component reached again on a later level). A declaration's name and pin come back only when it resolved to
-// nothing, the only case that shows them.
+// The answer comes in rows of at most CHUNK entries each, so that no message, buffer or text the driver handles holds
+// the whole graph: part 0, components reached, as a JSON array of arrays; part 1, declarations read, as one JSON
+// array per column (no array object per declaration to parse and collect); part 2, whether the walk stopped at the
+// row cap. The driver parses each row's JSON as it arrives. Chunks come in no particular order and need none: the
+// caller numbers the components as it reads them and puts each declaration in its place by position.
+// Declaration rows come out of the walk once each, so they need no deduplication; component rows need it only when
+// bounded (a component reached again on a later level). A declaration's name and pin come back only when it
+// resolved to nothing, the only case that shows them.
+const CHUNK = 8192;
 const OUTPUT = (summary: string) => `,
   read AS MATERIALIZED (SELECT * FROM walk LIMIT $3)
-  SELECT
-    (SELECT coalesce(json_agg(json_build_array(${summary})), '[]')
-       FROM (SELECT DISTINCT node FROM read WHERE kind = 0) r JOIN components c ON c.uuid = r.node) AS nodes,
-    (SELECT json_build_array(coalesce(json_agg(e.from_uuid), '[]'), coalesce(json_agg(e.position), '[]'),
-              coalesce(json_agg(e.node), '[]'), coalesce(json_agg(e.version_spec), '[]'),
+  SELECT 0 AS part, json_agg(json_build_array(${summary})) AS items
+    FROM (SELECT node, row_number() OVER () / ${CHUNK} AS chunk FROM (SELECT DISTINCT node FROM read WHERE kind = 0) r) r
+    JOIN components c ON c.uuid = r.node
+   GROUP BY r.chunk
+  UNION ALL
+  SELECT 1, json_build_array(json_agg(e.from_uuid), json_agg(e.position), json_agg(e.node), json_agg(e.version_spec),
               coalesce(json_agg((SELECT json_build_array(e.from_uuid, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
                                   WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.node IS NULL), '[]'))
-       FROM read e WHERE e.kind = 1) AS edges,
-    (SELECT count(*) >= $3 FROM read) AS capped`;
+    FROM (SELECT from_uuid, position, node, version_spec, row_number() OVER () / ${CHUNK} AS chunk FROM read WHERE kind = 1) e
+   GROUP BY e.chunk
+  UNION ALL
+  SELECT 2, to_json(count(*) >= $3) FROM read`;
 
 // OFFSET 0 keeps the declarations a probe per component reached (the planner sizes each level at ten rows, and on a
 // small table it would otherwise hash the whole table at every level), and keeps each resolution computed once
@@ -133,58 +139,71 @@ type EdgeColumns = [from: string[], position: number[], to: Array<string | null>
 type NodeTuple = [uuid: string, name: string, version: string, lifecycle: ComponentSummary['lifecycle'], versionKey?: string, type?: ComponentSummary['type'],
   description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
+type Part = { part: 0; items: NodeTuple[] } | { part: 1; items: EdgeColumns } | { part: 2; items: boolean };
+
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
   const sql = STATEMENTS[options.direction][options.summaries ? 'full' : 'thin'];
-  const [row] = await db.query<{ edges: EdgeColumns; nodes: NodeTuple[]; capped: boolean }>(sql, [root, options.maxDepth, options.rowCap]);
-  const summaries = row!.nodes.map(
-    ([uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt]): ComponentSummary => ({
-      uuid, name, version, lifecycle,
-      versionKey: versionKey ?? null,
-      type: type ?? null,
-      description: description ?? null,
-      owner: owner ?? null,
-      tags: tags ?? null,
-      revision: revision ?? null,
-      // JSON carries timestamps as text; the schema serves Dates.
-      createdAt: createdAt ? new Date(createdAt) : null,
-      updatedAt: updatedAt ? new Date(updatedAt) : null,
-    }),
-  );
-  return numbered(summaries, row!.edges, row!.capped);
+  const parts = await db.query<Part>(sql, [root, options.maxDepth, options.rowCap]);
+  const summaries: ComponentSummary[] = [];
+  const edges: EdgeColumns[] = [];
+  let capped = false;
+  for (const part of parts) {
+    if (part.part === 1) edges.push(part.items);
+    else if (part.part === 2) capped = part.items;
+    else {
+      for (const [uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt] of part.items) {
+        summaries.push({
+          uuid, name, version, lifecycle,
+          versionKey: versionKey ?? null,
+          type: type ?? null,
+          description: description ?? null,
+          owner: owner ?? null,
+          tags: tags ?? null,
+          revision: revision ?? null,
+          // JSON carries timestamps as text; the schema serves Dates.
+          createdAt: createdAt ? new Date(createdAt) : null,
+          updatedAt: updatedAt ? new Date(updatedAt) : null,
+        });
+      }
+    }
+  }
+  return numbered(summaries, edges, capped);
 }
 
-/** Numbers the components reached and puts each declaration on those numbers (see IndexedWalk). */
-function numbered(summaries: ComponentSummary[], [froms, positions, tos, specs, missing]: EdgeColumns, capped: boolean): IndexedWalk {
+/** Numbers the components reached and puts each declaration, chunk by chunk, on those numbers (see IndexedWalk). */
+function numbered(summaries: ComponentSummary[], chunks: readonly EdgeColumns[], capped: boolean): IndexedWalk {
   const index = new Map<string, number>();
   for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
-  const details = new Map(missing.map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
-  const count = froms.length;
+  const details = new Map(chunks.flatMap((chunk) => chunk[4]).map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
+  const count = chunks.reduce((sum, chunk) => sum + chunk[0].length, 0);
   const edgeFrom = new Int32Array(count);
   const edgePosition = new Int32Array(count);
   const edgeTo = new Int32Array(count);
   const edgeSpec = new Array<string | null>(count);
   const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
   let kept = 0;
-  for (let e = 0; e < count; e += 1) {
-    // A declaration whose component the walk did not read (as-of walks) is left out; one resolving beyond the row cap
-    // points to -2.
-    const from = index.get(froms[e]!);
-    if (from === undefined) continue;
-    const to = tos[e]!;
-    edgeFrom[kept] = from;
-    edgePosition[kept] = positions[e]!;
-    edgeTo[kept] = to === null ? -1 : (index.get(to) ?? -2);
-    edgeSpec[kept] = specs[e]!;
-    if (to === null) unresolved.set(kept, details.get(`${froms[e]} ${positions[e]}`) ?? { name: null, uuid: null });
-    kept += 1;
+  for (const [froms, positions, tos, specs] of chunks) {
+    for (let e = 0; e < froms.length; e += 1) {
+      // A declaration whose component the walk did not read (as-of walks) is left out; one resolving beyond the row
+      // cap points to -2.
+      const from = index.get(froms[e]!);
+      if (from === undefined) continue;
+      const to = tos[e]!;
+      edgeFrom[kept] = from;
+      edgePosition[kept] = positions[e]!;
+      edgeTo[kept] = to === null ? -1 : (index.get(to) ?? -2);
+      edgeSpec[kept] = specs[e]!;
+      if (to === null) unresolved.set(kept, details.get(`${froms[e]} ${positions[e]}`) ?? { name: null, uuid: null });
+      kept += 1;
+    }
   }
   return {
     summaries,
     edgeFrom: edgeFrom.subarray(0, kept),
     edgePosition: edgePosition.subarray(0, kept),
     edgeTo: edgeTo.subarray(0, kept),
-    edgeSpec: edgeSpec.length === kept ? edgeSpec : edgeSpec.slice(0, kept),
+    edgeSpec: kept === count ? edgeSpec : edgeSpec.slice(0, kept),
     unresolved,
     capped,
   };
@@ -194,11 +213,11 @@ function numbered(summaries: ComponentSummary[], [froms, positions, tos, specs, 
 export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
   if (!('edges' in walk)) return walk;
   const { edges } = walk;
-  return numbered(walk.summaries, [
+  return numbered(walk.summaries, [[
     edges.map((edge) => edge.from),
     edges.map((edge) => edge.position),
     edges.map((edge) => edge.to),
     edges.map((edge) => edge.versionSpec),
     edges.filter((edge) => edge.to === null).map((edge) => [edge.from, edge.position, edge.name, edge.uuid]),
-  ], walk.capped);
+  ]], walk.capped);
 }
