@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import pg from 'pg';
 import { versionSortKey } from '../src/metadata/version-key.js';
+import { dependencyGraph } from '../src/resolvers/graph.js';
 import { graphql, percentiles, startServer, type Engine, type Percentiles } from './support.js';
 
 export interface GraphBenchResult {
@@ -17,6 +18,11 @@ export interface GraphBenchResult {
   readonly wholeGraph: Percentiles & { responseBytes: number };
   readonly nested3: Percentiles & { responseBytes: number };
   readonly peakServerRssMiB: number;
+  /**
+   * Where the whole graph's time goes, measured in the bench process on the server's database (PostgreSQL only):
+   * the walk statement as the driver returns it (database, transfer, parse), then the layout in graph.ts.
+   */
+  readonly phases?: { readonly statement: Percentiles; readonly layout: Percentiles };
 }
 
 interface Row {
@@ -187,6 +193,36 @@ async function timed(url: string, query: string, variables: Record<string, unkno
   return { ...percentiles(samples), responseBytes: bytes };
 }
 
+/** The walk statement and the layout timed apart, in this process, over the server's database: runs after a warm-up. */
+async function phases(databaseUrl: string, root: string, runs: number): Promise<NonNullable<GraphBenchResult['phases']>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    let statementMs = 0;
+    const db = {
+      async query<T>(sql: string, params: unknown[] = []): Promise<T[]> {
+        const started = performance.now();
+        const { rows } = await client.query(sql, params);
+        statementMs += performance.now() - started;
+        return rows as T[];
+      },
+    };
+    const statement: number[] = [];
+    const layout: number[] = [];
+    for (let run = 0; run < runs + 1; run += 1) {
+      statementMs = 0;
+      const started = performance.now();
+      await dependencyGraph({ db } as unknown as Parameters<typeof dependencyGraph>[0], root, { summaries: false });
+      if (run === 0) continue;
+      statement.push(statementMs);
+      layout.push(performance.now() - started - statementMs);
+    }
+    return { statement: percentiles(statement), layout: percentiles(layout) };
+  } finally {
+    await client.end();
+  }
+}
+
 export async function graphBench(name: GraphScenarioName, runs: number): Promise<GraphBenchResult> {
   const scenario = GRAPH_SCENARIOS[name];
   // The response cache off: a repeated request must be computed, whatever the size of its answer.
@@ -203,6 +239,7 @@ export async function graphBench(name: GraphScenarioName, runs: number): Promise
     if (!shape.dependencyGraph.isDag || shape.dependencyGraph.truncated) throw new Error('the benchmark graph is not a whole DAG');
     const wholeGraph = await timed(server.url, WHOLE_GRAPH, { r: root }, runs);
     const nested3 = await timed(server.url, NESTED_3, { r: root }, runs);
+    const peakServerRssMiB = peakRssMiB(server.process.pid!);
     return {
       scenario: name,
       engine: scenario.engine,
@@ -213,7 +250,8 @@ export async function graphBench(name: GraphScenarioName, runs: number): Promise
       runs,
       wholeGraph,
       nested3,
-      peakServerRssMiB: peakRssMiB(server.process.pid!),
+      peakServerRssMiB,
+      ...(server.databaseUrl ? { phases: await phases(server.databaseUrl, root, runs) } : {}),
     };
   } finally {
     await server.stop();

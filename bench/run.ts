@@ -228,6 +228,20 @@ const scenarios: Record<string, Scenario> = {
         '| graph | engine | components | nodes / edges reached | query | p50 | p95 | p99 | errors | bar (p50) | response | peak server RSS |',
         '|---|---|---|---|---|---|---|---|---|---|---|---|',
         ...rows,
+        ...(results.some((r) => r.phases)
+          ? [
+              '',
+              'Where the whole graph\'s time goes (p50, ms), timed apart in the bench process on the same database after the requests: ' +
+                'the walk statement as the driver returns it (database, transfer and parse), the layout (src/resolvers/graph.ts), ' +
+                'and what the request spends besides (GraphQL execution, serialisation, HTTP).',
+              '',
+              '| graph | statement | layout | rest of the request |',
+              '|---|---|---|---|',
+              ...results.flatMap((r) => (r.phases
+                ? [`| ${GRAPH_SCENARIOS[nameOf(r)].title} | ${ms(r.phases.statement.p50)} | ${ms(r.phases.layout.p50)} | ${ms(Math.max(0, r.wholeGraph.p50 - r.phases.statement.p50 - r.phases.layout.p50))} |`]
+                : [])),
+            ]
+          : []),
       ].join('\n');
     },
   },

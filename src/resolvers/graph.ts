@@ -178,8 +178,12 @@ function layOut(walk: IndexedWalk, rootUuid: string, root: string, direction: Gr
   // The cycle search numbers components in the order laid out, as findCycles would.
   const place = new Int32Array(count);
   order.forEach((node, index) => (place[node] = index));
-  const cycleFrom = Int32Array.from(kept, (e) => place[edgeFrom[e]!]!);
-  const cycleTo = Int32Array.from(kept, (e) => place[edgeTo[e]!]!);
+  const cycleFrom = new Int32Array(kept.length);
+  const cycleTo = new Int32Array(kept.length);
+  for (let k = 0; k < kept.length; k += 1) {
+    cycleFrom[k] = place[edgeFrom[kept[k]!]!]!;
+    cycleTo[k] = place[edgeTo[kept[k]!]!]!;
+  }
   const cycles = findCyclesIndexed(order.length, cycleFrom, cycleTo, GRAPH_LIMITS.maxCycles).map((cycle) => cycle.map((index) => nodes[index]!.uuid));
   return { root: nodes[0]!, nodes, edges, unresolved, cycles, truncated };
 }
