@@ -69,24 +69,28 @@ const declarationsAt = (uuid: string, unchanged: string, T: string) => `
  * walk towards dependents cannot find through component_dependencies, which holds current declarations only.
  */
 const PAST_DECLARATIONS = (T: string) => `past_declarations AS MATERIALIZED (
-    SELECT c.uuid AS component_uuid, (e.n - 1)::int AS position, e.value->>'name' AS dependency_name,
+    SELECT c.uuid AS component_uuid, c.name AS component_name, (e.n - 1)::int AS position, e.value->>'name' AS dependency_name,
            e.value->>'version_spec' AS version_spec, (e.value->>'uuid')::uuid AS dependency_uuid
       FROM components c
       CROSS JOIN LATERAL ${revisionAt('c.uuid', 'true', T, 'r.document')} h
       CROSS JOIN LATERAL jsonb_array_elements(coalesce(h.document->'dependencies', '[]'::jsonb)) WITH ORDINALITY AS e(value, n)
      WHERE c.updated_at > ${T})`;
 
-/** The declarations at T naming component `uuid` (by pin) or `name` (by range), as alias `d` with component_uuid. */
+/**
+ * The declarations at T naming component `uuid` (by pin) or `name` (by range), as alias `d` with the declarer's
+ * component_uuid and component_name (read here: joined outside, the planner scans every component per level).
+ */
 const declarationsNamingAt = (uuid: string, name: string, T: string) => `CROSS JOIN LATERAL (
-      SELECT cd.component_uuid, cd.position, cd.dependency_name, cd.version_spec, cd.dependency_uuid, cd.lower_key, cd.upper_key, cd.prerelease_cores
+      SELECT cd.component_uuid, dc.name AS component_name, cd.position, cd.dependency_name, cd.version_spec, cd.dependency_uuid, cd.lower_key,
+             cd.upper_key, cd.prerelease_cores
         FROM component_dependencies cd JOIN components dc ON dc.uuid = cd.component_uuid
        WHERE cd.dependency_uuid = ${uuid} AND dc.updated_at <= ${T}
       UNION ALL
-      SELECT cd.component_uuid, cd.position, cd.dependency_name, cd.version_spec, cd.dependency_uuid, cd.lower_key, cd.upper_key, cd.prerelease_cores
+      SELECT cd.component_uuid, dc.name, cd.position, cd.dependency_name, cd.version_spec, cd.dependency_uuid, cd.lower_key, cd.upper_key, cd.prerelease_cores
         FROM component_dependencies cd JOIN components dc ON dc.uuid = cd.component_uuid
        WHERE cd.dependency_name = ${name} AND dc.updated_at <= ${T}
       UNION ALL
-      SELECT p.component_uuid, p.position, p.dependency_name, p.version_spec, p.dependency_uuid, ${NO_KEYS}
+      SELECT p.component_uuid, p.component_name, p.position, p.dependency_name, p.version_spec, p.dependency_uuid, ${NO_KEYS}
         FROM past_declarations p WHERE p.dependency_uuid = ${uuid} OR p.dependency_name = ${name}) d`;
 
 /** A component's fields at T, for row `c` joined with `h`, its revision then (null when unchanged since). */
@@ -135,10 +139,9 @@ const WALK_DEPENDENTS = `
   walk(from_uuid, position, to_uuid, reached, reached_name, depth, version_spec) AS (
     SELECT NULL::uuid, NULL::int, NULL::uuid, c.uuid, c.name, 0, NULL::text FROM components c WHERE c.uuid = $1::uuid AND ${existedAt('c', T)}
     UNION
-    SELECT d.component_uuid, d.position, f.reached, d.component_uuid, dc.name, ${STEP_DEPTH}, d.version_spec
+    SELECT d.component_uuid, d.position, f.reached, d.component_uuid, d.component_name, ${STEP_DEPTH}, d.version_spec
       FROM (SELECT DISTINCT reached, reached_name, depth FROM walk WHERE ${EXPANDS}) f
       ${declarationsNamingAt('f.reached', 'f.reached_name', T)}
-      JOIN components dc ON dc.uuid = d.component_uuid
      WHERE ${resolvedAt('d', T)} = f.reached
   ),
   read AS MATERIALIZED (SELECT from_uuid, position, to_uuid, reached, version_spec FROM walk LIMIT $3)
