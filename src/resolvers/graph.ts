@@ -94,7 +94,7 @@ export async function dependencyGraph(ctx: RegistryContext, root: string, bounds
  * the declarations (towards dependents, by dependent uuid then position), each component at the level it is first
  * reached and expanded once, cut at maxDepth and maxNodes.
  */
-function layOut(walk: IndexedWalk, rootUuid: string, root: string, direction: GraphDirection, maxDepth: number, maxNodes: number): DependencyGraph {
+export function layOut(walk: IndexedWalk, rootUuid: string, root: string, direction: GraphDirection, maxDepth: number, maxNodes: number): DependencyGraph {
   const { summaries, edgeFrom, edgeTo, edgePosition, edgeSpec } = walk;
   const rootIndex = summaries.findIndex((summary) => summary.uuid === rootUuid);
   if (rootIndex < 0) throw new NotFoundError(`no component has uuid ${root}`);

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { versionSortKey } from '../../src/metadata/version-key.js';
-import { findCycles, GRAPH_LIMITS } from '../../src/resolvers/graph.js';
+import { findCycles, GRAPH_LIMITS, layOut } from '../../src/resolvers/graph.js';
+import { walkGraph } from '../../src/resolvers/graph-walk.js';
 import { GRAPH } from '../support/graph.js';
 import { registryHarness, type RegistryHarness } from '../support/registry.js';
 
@@ -39,7 +40,7 @@ const VERSIONS = ['1.0.0', '1.2.0', '1.3.0-beta.1', '2.0.0', '0.9.0'];
 const RANGES = ['^1', '*', '>=1.1.0', '~1.2.0', '1.x || >=2', '^1.3.0-beta.0', '<1', '2.x', 'not a range'];
 
 const registries: fc.Arbitrary<Registry> = fc
-  .uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), version: fc.constantFrom(...VERSIONS), retired: fc.boolean({ freq: 5 }) }), {
+  .uniqueArray(fc.record({ name: fc.constantFrom(...NAMES), version: fc.constantFrom(...VERSIONS), retired: fc.constantFrom(false, false, false, true) }), {
     minLength: 1,
     maxLength: 9,
     selector: (c) => `${c.name}@${c.version}`,
@@ -193,5 +194,45 @@ describe('dependencyGraph against the contract, on random registries with cycles
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('a walk stopped at its row cap', () => {
+  it('lays out what it read and says the graph is truncated, in both directions', async () => {
+    await registry.reset();
+    // A chain r -> m -> l -> k and a fan of three below r: rows come in levels, so a cap cuts a level short.
+    const chain = ['r', 'm', 'l', 'k'].map((name) => ({ uuid: randomUUID(), name, version: '1.0.0', retired: false }));
+    const fan = ['f1', 'f2', 'f3'].map((name) => ({ uuid: randomUUID(), name, version: '1.0.0', retired: false }));
+    const reg: Registry = {
+      components: [...chain, ...fan],
+      declarations: [
+        [{ name: 'm', range: '^1' }, { name: 'f1', range: '*' }, { name: 'f2', range: '*' }, { name: 'f3', range: '*' }],
+        [{ name: 'l', range: '^1' }],
+        [{ name: 'k', range: '^1' }],
+        [], [], [], [],
+      ],
+    };
+    await write(reg);
+    const root = chain[0]!.uuid;
+    const whole = await walkGraph(registry.db, root, { direction: 'DEPENDENCIES', maxDepth: null, summaries: false, rowCap: 1_000 });
+    expect(whole.capped).toBe(false);
+    const all = layOut(whole, root, root, 'DEPENDENCIES', GRAPH_LIMITS.maxDepth, GRAPH_LIMITS.maxNodes);
+    expect(all).toMatchObject({ truncated: false });
+    expect(all.nodes.map((node) => node.summary.name)).toEqual(['r', 'm', 'f1', 'f2', 'f3', 'l', 'k']);
+    for (let cap = 1; cap < 14; cap += 1) {
+      const walk = await walkGraph(registry.db, root, { direction: 'DEPENDENCIES', maxDepth: null, summaries: false, rowCap: cap });
+      expect(walk.capped).toBe(true);
+      const graph = layOut(walk, root, root, 'DEPENDENCIES', GRAPH_LIMITS.maxDepth, GRAPH_LIMITS.maxNodes);
+      expect(graph.truncated).toBe(true);
+      // A prefix of the whole answer, level by level: nothing beyond what was read, every edge between nodes laid out.
+      const names = graph.nodes.map((node) => node.summary.name);
+      expect(all.nodes.map((node) => node.summary.name).slice(0, names.length).sort()).toEqual([...names].sort());
+      const laid = new Set(graph.nodes.map((node) => node.uuid));
+      for (const edge of graph.edges) expect(laid.has(edge.from) && laid.has(edge.to)).toBe(true);
+    }
+    const up = await walkGraph(registry.db, chain[3]!.uuid, { direction: 'DEPENDENTS', maxDepth: null, summaries: false, rowCap: 3 });
+    const upGraph = layOut(up, chain[3]!.uuid, chain[3]!.uuid, 'DEPENDENTS', GRAPH_LIMITS.maxDepth, GRAPH_LIMITS.maxNodes);
+    expect(upGraph.truncated).toBe(true);
+    expect(upGraph.nodes.map((node) => node.summary.name)).toEqual(['k', 'l']);
   });
 });
