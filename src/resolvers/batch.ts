@@ -1,10 +1,7 @@
-import type { ComponentRevision } from '../generated/prisma/client.js';
 import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
 import type { Declaration } from './resolution.js';
 import { declarationsNaming, resolvedUuid, UNCOMPILED } from './resolve-sql.js';
-
-export type { ComponentRevision };
 
 // Batch loaders: the GraphQL layer collects the keys of one level of a query and asks once.
 
@@ -15,17 +12,6 @@ export async function componentsByUuid(ctx: RegistryContext, uuids: readonly str
     SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ANY(${[...new Set(uuids)]}::uuid[])`;
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   return uuids.map((uuid) => byUuid.get(uuid) ?? null);
-}
-
-/** Every revision of each component, oldest first, in the order asked. */
-export async function historiesOf(ctx: RegistryContext, uuids: readonly string[]): Promise<ComponentRevision[][]> {
-  const rows = await ctx.db.prisma.componentRevision.findMany({
-    where: { componentUuid: { in: [...new Set(uuids)] } },
-    orderBy: [{ componentUuid: 'asc' }, { revision: 'asc' }],
-  });
-  const byUuid = new Map<string, ComponentRevision[]>(uuids.map((uuid) => [uuid, []]));
-  for (const row of rows) byUuid.get(row.componentUuid)?.push(row);
-  return uuids.map((uuid) => byUuid.get(uuid)!);
 }
 
 export type DeclaredDependency = Pick<Declaration, 'name' | 'versionSpec' | 'uuid'>;
