@@ -1,5 +1,6 @@
 import { COMPONENT_COLUMNS, type Component } from './component-row.js';
 import type { RegistryContext } from './context.js';
+import { NotFoundError } from './errors.js';
 import type { Declaration } from './resolution.js';
 import { declarationsNaming, resolvedUuid, UNCOMPILED } from './resolve-sql.js';
 
@@ -12,6 +13,11 @@ export async function componentsByUuid(ctx: RegistryContext, uuids: readonly str
     SELECT ${COMPONENT_COLUMNS} FROM components WHERE uuid = ANY(${[...new Set(uuids)]}::uuid[])`;
   const byUuid = new Map(rows.map((row) => [row.uuid, row]));
   return uuids.map((uuid) => byUuid.get(uuid) ?? null);
+}
+
+/** The components with these uuids, in the order asked, for references that must hold: NOT_FOUND where one is missing. */
+export async function referencedComponents(ctx: RegistryContext, uuids: readonly string[]): Promise<Array<Component | Error>> {
+  return (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`));
 }
 
 export type DeclaredDependency = Pick<Declaration, 'name' | 'versionSpec' | 'uuid'>;

@@ -1,7 +1,6 @@
 import { contextCacheSymbol } from '@pothos/core';
-import { componentsByUuid } from '../resolvers/batch.js';
+import { referencedComponents } from '../resolvers/batch.js';
 import { changeCursor, listChanges, parseChangeCursor } from '../resolvers/changes.js';
-import { NotFoundError } from '../resolvers/errors.js';
 import { builder } from './builder.js';
 import { requires } from './capabilities.js';
 import { ChangeKindEnum, ComponentRef } from './component.js';
@@ -18,8 +17,7 @@ const ChangeRef = builder.prismaObject('Change', {
       type: ComponentRef,
       description: 'The component as it is now.',
       // A change's component always exists (foreign key), so a miss is a real error, not a null.
-      load: async (uuids: string[], ctx) =>
-        (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`)),
+      load: (uuids: string[], ctx) => referencedComponents(ctx, uuids),
       resolve: (change) => change.componentUuid,
     }),
   }),

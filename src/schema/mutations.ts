@@ -1,8 +1,8 @@
 import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
-import { componentsByUuid } from '../resolvers/batch.js';
+import { componentsByUuid, referencedComponents } from '../resolvers/batch.js';
 import type { Component } from '../resolvers/component-row.js';
-import { BadUserInputError, NotFoundError } from '../resolvers/errors.js';
+import { BadUserInputError } from '../resolvers/errors.js';
 import { GRAPH_LIMITS } from '../resolvers/graph.js';
 import { affectedBy, type Impact, type ImpactEdge } from '../resolvers/impact.js';
 import { MAX_BATCH, registerComponent, registerComponents, type RegisterManyResult, type RegisterResult } from '../resolvers/register.js';
@@ -63,8 +63,7 @@ const ImpactEdgeRef = builder.objectRef<ImpactEdge>('ImpactEdge').implement({
     dependent: t.loadable({
       type: ComponentRef,
       description: 'The component that declares the dependency.',
-      load: async (uuids: string[], ctx) =>
-        (await componentsByUuid(ctx, uuids)).map((row, index) => row ?? new NotFoundError(`no component has uuid ${uuids[index]}`)),
+      load: (uuids: string[], ctx) => referencedComponents(ctx, uuids),
       resolve: (edge) => edge.dependent,
     }),
     position: t.exposeInt('position', { description: "The dependency's place in the dependent's `dependencies`, from 0." }),

@@ -85,8 +85,8 @@ export class RegistryGraphCommand extends RegistryReadCommand {
 
   private async graphAsOf(root: string, direction: GraphDirection, asOf: string): Promise<CachedGraphValue> {
     const client = await this.client();
-    const { DependencyGraphAsOfDocument } = await import('../../generated/graphql.js');
-    const data = await client.request(DependencyGraphAsOfDocument, { root, direction, maxDepth: this.depth ?? null, asOf });
+    const { DependencyGraphDocument } = await import('../../generated/graphql.js');
+    const data = await client.request(DependencyGraphDocument, { root, direction, maxDepth: this.depth ?? null, asOf });
     return data.dependencyGraph;
   }
 }
