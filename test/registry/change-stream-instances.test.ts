@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findLocalToken } from '../../src/auth/local-credential.js';
 import { killChildren, startOmnibase, type OmnibaseProcess } from '../cli/processes.js';
 import { freshTarget, testEngine, type TestDatabase } from '../support/database.js';
+import { committedSequences as feedSequences } from '../support/feed.js';
 
 // Two `omnibase serve` processes on one PostgreSQL: a subscriber on one sees exactly what commits through the other.
 const runs = testEngine === 'postgres' && Boolean(process.env.TEST_DATABASE_URL);
@@ -32,16 +33,7 @@ async function graphql(url: string, query: string, variables: Record<string, unk
   return body.data;
 }
 
-async function committedSequences(url: string): Promise<string[]> {
-  const sequences: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const { changes } = await graphql(url, 'query($a: String) { changes(after: $a, first: 1000) { edges { node { sequence } } pageInfo { hasNextPage endCursor } } }', { a: after });
-    sequences.push(...changes.edges.map((edge: { node: { sequence: string } }) => edge.node.sequence));
-    if (!changes.pageInfo.hasNextPage) return sequences;
-    after = changes.pageInfo.endCursor;
-  }
-}
+const committedSequences = (url: string) => feedSequences((query, variables) => graphql(url, query, variables));
 
 /**
  * A subscriber that keeps only what it received and resumes with its last sequence, as a client that drops its

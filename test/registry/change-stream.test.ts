@@ -11,6 +11,7 @@ import { listen, type RunningServer } from '../../src/server/http.js';
 import { cli, cliDatabase, setEnv, tempDir } from '../cli/helpers.js';
 import { killChildren, startOmnibase } from '../cli/processes.js';
 import { migratedDatabase, testEngine, type MigratedDatabase } from '../support/database.js';
+import { committedSequences as feedSequences } from '../support/feed.js';
 import { metadata } from '../support/registry.js';
 
 const SUBSCRIBE = `subscription($after: String) {
@@ -91,17 +92,7 @@ const register = (url: string, fields: Parameters<typeof metadata>[0] = {}) =>
     (data) => data.register.uuid as string,
   );
 
-/** The whole feed as the changes query pages it: the sequence every stream must deliver. */
-async function committedSequences(url: string): Promise<string[]> {
-  const sequences: string[] = [];
-  let after: string | null = null;
-  for (;;) {
-    const { changes } = await graphql(url, 'query($a: String) { changes(after: $a, first: 1000) { edges { node { sequence } } pageInfo { hasNextPage endCursor } } }', { a: after });
-    sequences.push(...changes.edges.map((edge: { node: { sequence: string } }) => edge.node.sequence));
-    if (!changes.pageInfo.hasNextPage) return sequences;
-    after = changes.pageInfo.endCursor;
-  }
-}
+const committedSequences = (url: string) => feedSequences((query, variables) => graphql(url, query, variables));
 
 async function openStreams(url: string): Promise<number> {
   const text = await (await fetch(url.replace(/\/graphql$/, '/metrics'))).text();
