@@ -52,7 +52,8 @@ describe('database calls per operation', () => {
   it('search with history on every result: one statement for the page, one for all histories, one count', async () => {
     const statements = await statementsOf('{ search(tags: ["canary"]) { totalCount edges { node { name history { revision } } } } }');
     expect(statements).toHaveLength(3);
-    expect(statements).toMatchSnapshot();
+    // The count and the histories are asked for at once: which the driver sends first varies.
+    expect([...statements].sort()).toMatchSnapshot();
   });
 
   it('changes with each component: one statement for the page, one for all components', async () => {
