@@ -12,7 +12,7 @@ export type ImpactKind = 'MOVED' | 'RESOLVED' | 'STRANDED';
 /** One declared dependency whose resolution a write changes. */
 export interface ImpactEdge {
   /** The component that declares it. */
-  readonly dependent: string;
+  readonly dependent: Component;
   /** Its place among the dependent's declarations. */
   readonly position: number;
   /** The range declared; for a dependency pinned by uuid, that uuid. */
@@ -90,7 +90,7 @@ function kindOf(before: string | null, after: string | null): ImpactKind {
  * absent, updated ones as they stood). Resolution is the registry's one rule (resolveRange), over the versions
  * of each written name, which are all a range declared by name can choose from.
  */
-export async function impactOf(tx: SqlSession, written: readonly WrittenEntry[]): Promise<Impact> {
+export async function impactOf(tx: SqlSession, written: readonly WrittenEntry[], detail: boolean): Promise<Impact> {
   const names = [...new Set(written.map((entry) => entry.name))];
   const uuids = written.map((entry) => entry.uuid);
   const [{ candidates }] = (await tx.query<{ candidates: Candidates }>(CANDIDATES_SQL, [names, uuids])) as [{ candidates: Candidates }];
@@ -127,24 +127,30 @@ export async function impactOf(tx: SqlSession, written: readonly WrittenEntry[])
     });
   }
   changed.sort((a, b) => a.label.localeCompare(b.label) || a.dependent.localeCompare(b.dependent) || a.position - b.position);
+  const kinds = changed.map((edge) => kindOf(edge.before, edge.after));
+  const strandedLive = new Map<string, string>();
+  changed.forEach((edge, index) => {
+    if (kinds[index] === 'STRANDED' && !edge.retired) strandedLive.set(edge.dependent, edge.label);
+  });
+  const counts = { moved: 0, resolved: 0, stranded: 0 };
+  for (const kind of kinds) counts[kind.toLowerCase() as keyof typeof counts] += 1;
+  const live = [...strandedLive].map(([uuid, label]) => ({ uuid, label }));
+  if (!detail) return { edges: [], ...counts, strandedLive: live };
 
-  // Whole rows of what the edges resolve to: as they are now, and for updated entries as they were.
-  const referenced = [...new Set(changed.flatMap((edge) => [edge.before, edge.after]).filter((uuid): uuid is string => uuid !== null))];
+  // Whole rows, read through the driver in the write's transaction: the dependents, and what the edges resolve to
+  // (as they are now, and for updated entries as they were).
+  const referenced = [...new Set(changed.flatMap((edge) => [edge.dependent, edge.before, edge.after]).filter((uuid): uuid is string => uuid !== null))];
   const rows = new Map((await tx.query<Component>(ROWS_SQL, [referenced])).map((row) => [row.uuid, row]));
   const rowBefore = (uuid: string | null) => (uuid === null ? null : (bases.get(uuid) ?? rows.get(uuid) ?? null));
   const rowAfter = (uuid: string | null) => (uuid === null ? null : (rows.get(uuid) ?? null));
-
-  const edges = changed.map(({ label: _label, retired: _retired, ...edge }): ImpactEdge => ({
+  const edges = changed.map(({ label: _label, retired: _retired, ...edge }, index): ImpactEdge => ({
     ...edge,
-    kind: kindOf(edge.before, edge.after),
+    dependent: rows.get(edge.dependent)!,
+    kind: kinds[index]!,
     before: rowBefore(edge.before),
     after: rowAfter(edge.after),
   }));
-  const strandedLive = new Map<string, string>();
-  changed.forEach((edge, index) => {
-    if (edges[index]!.kind === 'STRANDED' && !edge.retired) strandedLive.set(edge.dependent, edge.label);
-  });
-  return summed(edges, [...strandedLive].map(([uuid, label]) => ({ uuid, label })));
+  return { edges, ...counts, strandedLive: live };
 }
 
 function summed(edges: readonly ImpactEdge[], strandedLive: Impact['strandedLive']): Impact {
@@ -162,7 +168,7 @@ export function assertStrandsNothing(impact: Impact): void {
 /** The part of an impact about one written entry: the edges that resolved to it before or resolve to it after. */
 export function impactOn(impact: Impact, uuid: string): Impact {
   const edges = impact.edges.filter((edge) => edge.before?.uuid === uuid || edge.after?.uuid === uuid);
-  const dependents = new Set(edges.map((edge) => edge.dependent));
+  const dependents = new Set(edges.map((edge) => edge.dependent.uuid));
   return summed(edges, impact.strandedLive.filter((entry) => dependents.has(entry.uuid)));
 }
 
@@ -188,7 +194,7 @@ const AFFECTED_SQL = `
  * name and then newest version first.
  */
 export async function affectedBy(ctx: RegistryContext, impact: Impact, maxDepth: number | null): Promise<string[]> {
-  const roots = [...new Set(impact.edges.map((edge) => edge.dependent))];
+  const roots = [...new Set(impact.edges.map((edge) => edge.dependent.uuid))];
   if (roots.length === 0 || maxDepth === 0) return [];
   const rows = await ctx.db.query<{ uuid: string }>(AFFECTED_SQL, [roots, maxDepth, GRAPH_LIMITS.maxNodes]);
   return rows.map((row) => row.uuid);

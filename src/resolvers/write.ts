@@ -247,6 +247,8 @@ export async function commitWrites(
     const committed = answer(await session.query(COMMIT_SQL, [...params, true]), 'transaction');
     await assertNoCycleThrough(session, await cycleSources(session, writes));
     if (!governed) return { writes: committed, impact: null };
+    // Without the impact in the answer, only the strand check needs it: counts, no rows.
+    const shown = Boolean(options.impact || options.dryRun);
     const impact = await impactOf(
       session,
       committed.flatMap(({ status, component }, index) => {
@@ -254,13 +256,14 @@ export async function commitWrites(
         const write = writes[index]!;
         return [{ uuid: component.uuid, name: component.name, isNew: write.kind === 'REGISTERED', base: write.kind === 'UPDATED' ? write.base : undefined }];
       }),
+      shown,
     );
     if (!options.force) assertStrandsNothing(impact);
     else if (impact.strandedLive.length > 0) {
       const updated = committed.filter(({ status }) => status === 'updated').map(({ component }) => component);
       await session.query(FORCED_SQL, [updated.map((row) => row.uuid), updated.map((row) => row.revision), impact.strandedLive.length]);
     }
-    return { writes: committed, impact };
+    return { writes: committed, impact: shown ? impact : null };
   };
   try {
     if (tx) return await checked(tx);

@@ -1,6 +1,6 @@
 import { cursorToOffset, offsetToCursor } from '@pothos/plugin-relay';
 import type { GraphQLResolveInfo } from 'graphql';
-import { componentsByUuid, referencedComponents } from '../resolvers/batch.js';
+import { componentsByUuid } from '../resolvers/batch.js';
 import type { Component } from '../resolvers/component-row.js';
 import { BadUserInputError } from '../resolvers/errors.js';
 import { GRAPH_LIMITS } from '../resolvers/graph.js';
@@ -60,11 +60,10 @@ const ImpactKindEnum = builder.enumType('ImpactKind', {
 const ImpactEdgeRef = builder.objectRef<ImpactEdge>('ImpactEdge').implement({
   description: 'One declared dependency whose resolution the write changes.',
   fields: (t) => ({
-    dependent: t.loadable({
+    dependent: t.field({
       type: ComponentRef,
       description: 'The component that declares the dependency.',
-      load: (uuids: string[], ctx) => referencedComponents(ctx, uuids),
-      resolve: (edge) => edge.dependent,
+      resolve: (edge) => edge.dependent as never,
     }),
     position: t.exposeInt('position', { description: "The dependency's place in the dependent's `dependencies`, from 0." }),
     versionSpec: t.exposeString('versionSpec', { description: 'The range declared; for a dependency pinned by uuid, that uuid.' }),
