@@ -1,3 +1,5 @@
+import { resolvedUuid } from './resolve-sql.js';
+
 // The statements behind as-of.ts: the registry as it stood at an instant T, read from the current rows and the
 // revision history. A component whose updated_at is at or before T has not changed since (updated_at is the `at`
 // of its latest revision: the write function sets both from one transaction's clock), so its current row, its
@@ -20,35 +22,20 @@ const admittedAt = (c: string, T: string) =>
   `(CASE WHEN ${c}.updated_at <= ${T} THEN ${c}.lifecycle <> 'RETIRED'
          ELSE ${revisionAt(`${c}.uuid`, 'true', T, `r.document->>'lifecycle'`)} <> 'retired' END)`;
 
-/** Inside comparator set `set` (lower_key, upper_key, prerelease_cores), as resolve-sql.ts reads one. */
-const inSet = (set: string) =>
-  `c.version_key >= ${set}.lower_key AND c.version_key < ${set}.upper_key
-   AND (right(c.version_key, 1) = '~' OR left(c.version_key, 50) = ANY (${set}.prerelease_cores))`;
-
 /** The comparator sets of the range `spec`: as stored, or compiled now when no declaration ever stored it. */
 const setsOf = (spec: string) => `(
-    SELECT v.lower_key, v.upper_key, v.prerelease_cores FROM version_range_sets v WHERE v.version_spec = ${spec}
+    SELECT v.version_spec, v.lower_key, v.upper_key, v.prerelease_cores FROM version_range_sets v WHERE v.version_spec = ${spec}
     UNION ALL
-    SELECT compiled.lower_key COLLATE "C", compiled.upper_key COLLATE "C", compiled.prerelease_cores::text[] COLLATE "C" FROM registry_compile_range(${spec}) compiled
+    SELECT ${spec}, compiled.lower_key COLLATE "C", compiled.upper_key COLLATE "C", compiled.prerelease_cores::text[] COLLATE "C"
+      FROM registry_compile_range(${spec}) compiled
      WHERE NOT EXISTS (SELECT 1 FROM version_range_sets v WHERE v.version_spec = ${spec}))`;
 
 /**
- * resolvedUuid (resolve-sql.ts) at T: for declaration row `d` (dependency_name, version_spec, dependency_uuid,
- * lower_key, upper_key, prerelease_cores), the pinned entry if it existed then, or the highest version of the name
- * inside the range that existed then and was not retired then. Null when nothing satisfied it.
+ * resolvedUuid (resolve-sql.ts) at T: for declaration row `d`, the pinned entry if it existed then, or the highest
+ * version of the name inside the range that existed then and was not retired then. Null when nothing satisfied it.
  */
-const resolvedAt = (d: string, T: string) => `CASE
-    WHEN ${d}.dependency_uuid IS NOT NULL THEN (
-      SELECT p.uuid FROM components p WHERE p.uuid = ${d}.dependency_uuid AND ${existedAt('p', T)})
-    WHEN ${d}.upper_key IS NOT NULL THEN (
-      SELECT c.uuid FROM components c WHERE c.name = ${d}.dependency_name AND ${inSet(d)} AND ${admittedAt('c', T)}
-       ORDER BY c.version_key DESC LIMIT 1)
-    ELSE (
-      SELECT best.uuid FROM ${setsOf(`${d}.version_spec`)} s CROSS JOIN LATERAL (
-        SELECT c.uuid, c.version_key FROM components c WHERE c.name = ${d}.dependency_name AND ${inSet('s')} AND ${admittedAt('c', T)}
-         ORDER BY c.version_key DESC LIMIT 1) best
-       ORDER BY best.version_key DESC LIMIT 1)
-  END`;
+const resolvedAt = (d: string, T: string) =>
+  resolvedUuid(d, { admitted: (c) => admittedAt(c, T), pinned: (p) => existedAt(p, T), rangeSets: setsOf });
 
 const NO_KEYS = `NULL::text COLLATE "C", NULL::text COLLATE "C", NULL::text[] COLLATE "C"`;
 

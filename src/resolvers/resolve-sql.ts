@@ -1,4 +1,17 @@
 /**
+ * Which registry a resolution reads, as SQL conditions on its rows (the present by default): as-of.ts resolves
+ * against the registry as it stood at an instant with the same expression.
+ */
+export interface ResolutionState {
+  /** Whether candidate row `c` may be chosen by a range; by default, it is not retired now. */
+  readonly admitted?: (c: string) => string;
+  /** What else a pinned row `p` must satisfy to count, beside existing now. */
+  readonly pinned?: (p: string) => string;
+  /** The comparator sets of the range text `spec` (version_spec, lower_key, upper_key, prerelease_cores); by default version_range_sets. */
+  readonly rangeSets?: (spec: string) => string;
+}
+
+/**
  * The registry's one rule for choosing a version (resolveRange in ranges.ts), as SQL over the compiled ranges of
  * prisma/migrations/20261201000000_compiled_ranges: for a declaration, its pinned entry when it exists (even
  * retired), or the highest non-retired version of its name inside one of its range's comparator sets, a
@@ -10,17 +23,19 @@
  * prerelease_cores: a one-set range compiled onto a component_dependencies row, or nulls (then the range is read
  * from version_range_sets). The expression is the uuid chosen, null when nothing satisfies the declaration.
  */
-export function resolvedUuid(d: string): string {
+export function resolvedUuid(d: string, at: ResolutionState = {}): string {
+  const admitted = at.admitted?.('c') ?? `c.lifecycle <> 'RETIRED'`;
   const admits = (set: string) =>
-    `c.version_key >= ${set}.lower_key AND c.version_key < ${set}.upper_key AND c.lifecycle <> 'RETIRED'
+    `c.version_key >= ${set}.lower_key AND c.version_key < ${set}.upper_key AND ${admitted}
         AND (right(c.version_key, 1) = '~' OR left(c.version_key, 50) = ANY (${set}.prerelease_cores))`;
+  const pinnedHolds = at.pinned ? ` AND ${at.pinned('pinned')}` : '';
   return `CASE
-      WHEN ${d}.dependency_uuid IS NOT NULL THEN (SELECT pinned.uuid FROM components pinned WHERE pinned.uuid = ${d}.dependency_uuid)
+      WHEN ${d}.dependency_uuid IS NOT NULL THEN (SELECT pinned.uuid FROM components pinned WHERE pinned.uuid = ${d}.dependency_uuid${pinnedHolds})
       WHEN ${d}.upper_key IS NOT NULL THEN (
         SELECT c.uuid FROM components c WHERE c.name = ${d}.dependency_name AND ${admits(d)}
          ORDER BY c.version_key DESC LIMIT 1)
       ELSE (
-        SELECT best.uuid FROM version_range_sets s CROSS JOIN LATERAL (
+        SELECT best.uuid FROM ${at.rangeSets?.(`${d}.version_spec`) ?? 'version_range_sets'} s CROSS JOIN LATERAL (
           SELECT c.uuid, c.version_key FROM components c WHERE c.name = ${d}.dependency_name AND ${admits('s')}
            ORDER BY c.version_key DESC LIMIT 1) best
          WHERE s.version_spec = ${d}.version_spec
