@@ -36,15 +36,67 @@ export interface GraphNode {
   readonly summary: ComponentSummary;
 }
 
+/**
+ * A graph laid out on the numbers of its walk, so that serving it copies nothing per node or edge: node i is the
+ * component walk.summaries[order[i]], at level depths[order[i]]; edge k is the walk's declaration kept[k].
+ */
 export interface DependencyGraph {
-  readonly root: GraphNode;
-  /** Every component reached, with its distance from the root, in the order reached. */
-  readonly nodes: readonly GraphNode[];
-  readonly edges: GraphEdge[];
+  readonly walk: IndexedWalk;
+  /** Every component reached, by its number in the walk, in the order reached: the root first. */
+  readonly order: Int32Array;
+  /** The level of each component, by its number in the walk (-1 for one not laid out). */
+  readonly depths: Int32Array;
+  /** The declarations laid out as edges, by their number in the walk, in order. */
+  readonly kept: Int32Array;
   readonly unresolved: UnresolvedDependency[];
   /** Each cycle as a closed path of uuids, first and last the same. */
   readonly cycles: string[][];
   readonly truncated: boolean;
+  /** The root as an object, and the nodes and edges as lists of objects: made on first use, for callers that want them. */
+  readonly root: GraphNode;
+  readonly nodes: readonly GraphNode[];
+  readonly edges: readonly GraphEdge[];
+}
+
+class LaidOutGraph implements DependencyGraph {
+  #nodes: GraphNode[] | undefined;
+  #edges: GraphEdge[] | undefined;
+
+  constructor(
+    readonly walk: IndexedWalk,
+    readonly order: Int32Array,
+    readonly depths: Int32Array,
+    readonly kept: Int32Array,
+    readonly unresolved: UnresolvedDependency[],
+    readonly cycles: string[][],
+    readonly truncated: boolean,
+  ) {}
+
+  get root(): GraphNode {
+    return this.nodes[0]!;
+  }
+
+  get nodes(): readonly GraphNode[] {
+    const { summaries } = this.walk;
+    this.#nodes ??= Array.from(this.order, (node) => ({ uuid: summaries[node]!.uuid, depth: this.depths[node]!, summary: summaries[node]! }));
+    return this.#nodes;
+  }
+
+  get edges(): readonly GraphEdge[] {
+    this.#edges ??= graphEdges(this);
+    return this.#edges;
+  }
+}
+
+/** The edges of a graph as objects, in order; their uuids are the walk's own strings, not copies. */
+export function graphEdges({ walk, kept }: DependencyGraph): GraphEdge[] {
+  const { summaries, edgeFrom, edgeTo, edgeSpec } = walk;
+  const edges = new Array<GraphEdge>(kept.length);
+  for (let k = 0; k < kept.length; k += 1) {
+    const e = kept[k]!;
+    edges[k] = { from: summaries[edgeFrom[e]!]!.uuid, to: summaries[edgeTo[e]!]!.uuid, versionSpec: edgeSpec[e] ?? null };
+  }
+  return edges;
 }
 
 export interface GraphBounds {
@@ -127,65 +179,59 @@ export function layOut(walk: IndexedWalk, rootUuid: string, root: string, direct
     }
   }
 
+  // Breadth-first, one level at a time: the components of a level are order[begin .. end), those of the next are
+  // appended behind them as they are reached.
   const depths = new Int32Array(count).fill(-1);
-  depths[rootIndex] = 0;
-  const order = [rootIndex];
-  const kept: number[] = [];
+  const order = new Int32Array(Math.min(count, maxNodes));
+  const kept = new Int32Array(keys.length);
   const unresolved: UnresolvedDependency[] = [];
+  let placed = 1;
+  let edges = 0;
   let truncated = walk.capped;
+  depths[rootIndex] = 0;
+  order[0] = rootIndex;
   // What a declaration reaches in the direction walked: -2 is beyond what a capped walk read.
   const reachedBy = direction === 'DEPENDENCIES' ? edgeTo : edgeFrom;
-  const known = (node: number) => node >= 0 && depths[node]! >= 0;
-  let frontier = [rootIndex];
-  for (let depth = 0; frontier.length > 0; depth += 1) {
-    const level: number[] = [];
-    for (const node of frontier) {
+  for (let depth = 0, begin = 0, end = 1; begin < end; depth += 1, begin = end, end = placed) {
+    // On the last level allowed, what lies beyond is only noted, as truncation; its edges between components
+    // laid out are kept (the component walked from is one, so that is the one reached).
+    const last = depth >= maxDepth;
+    for (let n = begin; n < end; n += 1) {
+      const node = order[n]!;
       for (let at = start[node]!; at < start[node + 1]!; at += 1) {
         const e = listed[at]!;
         if (edgeTo[e] === -1) {
           const missing = walk.unresolved.get(e);
           unresolved.push({ from: summaries[edgeFrom[e]!]!.uuid, name: missing?.name ?? null, versionSpec: edgeSpec[e] ?? null, uuid: missing?.uuid ?? null });
-        } else {
-          level.push(e);
-        }
-      }
-    }
-    if (depth >= maxDepth) {
-      // The last level allowed: what lies beyond is only noted, as truncation.
-      truncated ||= level.some((e) => !known(reachedBy[e]!));
-      for (const e of level) if (known(edgeFrom[e]!) && known(edgeTo[e]!)) kept.push(e);
-      break;
-    }
-    const next: number[] = [];
-    for (const e of level) {
-      const reached = reachedBy[e]!;
-      if (!known(reached)) {
-        // Beyond maxNodes, or beyond what a capped walk read.
-        if (order.length >= maxNodes || reached < 0) {
-          truncated = true;
           continue;
         }
-        depths[reached] = depth + 1;
-        order.push(reached);
-        next.push(reached);
+        const reached = reachedBy[e]!;
+        if (reached < 0 || depths[reached]! < 0) {
+          // Beyond the last level, beyond maxNodes, or beyond what a capped walk read.
+          if (last || placed >= maxNodes || reached < 0) {
+            truncated = true;
+            continue;
+          }
+          depths[reached] = depth + 1;
+          order[placed++] = reached;
+        }
+        kept[edges++] = e;
       }
-      kept.push(e);
     }
-    frontier = next;
+    if (last) break;
   }
-  const nodes = order.map((node) => ({ uuid: summaries[node]!.uuid, depth: depths[node]!, summary: summaries[node]! }));
-  const edges = kept.map((e): GraphEdge => ({ from: summaries[edgeFrom[e]!]!.uuid, to: summaries[edgeTo[e]!]!.uuid, versionSpec: edgeSpec[e] ?? null }));
+
   // The cycle search numbers components in the order laid out, as findCycles would.
   const place = new Int32Array(count);
-  order.forEach((node, index) => (place[node] = index));
-  const cycleFrom = new Int32Array(kept.length);
-  const cycleTo = new Int32Array(kept.length);
-  for (let k = 0; k < kept.length; k += 1) {
+  for (let index = 0; index < placed; index += 1) place[order[index]!] = index;
+  const cycleFrom = new Int32Array(edges);
+  const cycleTo = new Int32Array(edges);
+  for (let k = 0; k < edges; k += 1) {
     cycleFrom[k] = place[edgeFrom[kept[k]!]!]!;
     cycleTo[k] = place[edgeTo[kept[k]!]!]!;
   }
-  const cycles = findCyclesIndexed(order.length, cycleFrom, cycleTo, GRAPH_LIMITS.maxCycles).map((cycle) => cycle.map((index) => nodes[index]!.uuid));
-  return { root: nodes[0]!, nodes, edges, unresolved, cycles, truncated };
+  const cycles = findCyclesIndexed(placed, cycleFrom, cycleTo, GRAPH_LIMITS.maxCycles).map((cycle) => cycle.map((index) => summaries[order[index]!]!.uuid));
+  return new LaidOutGraph(walk, order.subarray(0, placed), depths, kept.subarray(0, edges), unresolved, cycles, truncated);
 }
 
 /**
