@@ -145,6 +145,8 @@ export async function load(databaseUrl: string, rows: Row[]): Promise<void> {
       ],
     );
   }
+  // Rows written around the registry's writes: their resolutions are computed here, as after a bulk SQL load.
+  await client.query('SELECT registry_resolve_all()');
   await client.query('ANALYZE');
   await client.end();
 }

@@ -1,6 +1,5 @@
 import type { ComponentSummary } from './component-row.js';
 import type { SqlReader } from './resolution.js';
-import { declarationsNaming, resolvedUuid } from './resolve-sql.js';
 
 export type GraphDirection = 'DEPENDENCIES' | 'DEPENDENTS';
 
@@ -20,7 +19,7 @@ export interface WalkResult {
   readonly edges: WalkEdge[];
   /** The summary of every component reached, the root included. */
   readonly summaries: ComponentSummary[];
-  /** True when the database stopped the walk at `rowCap` rows: what lies beyond the last level read is unknown. */
+  /** True when the database stopped the walk at `rowCap` components: what lies beyond the last level read is unknown. */
   readonly capped: boolean;
 }
 
@@ -49,175 +48,187 @@ export interface WalkOptions {
   readonly maxDepth: number | null;
   /** Whole summaries, or only uuid, name, version and lifecycle. */
   readonly summaries: boolean;
-  /** The most rows (declarations read and components reached) one walk may produce before it stops. */
+  /**
+   * The most rows one walk may produce before it stops (then `capped`): components reached (walkGraph), or those and
+   * the declarations read (as-of walks).
+   */
   readonly rowCap: number;
 }
 
-// The walk's rows are of two kinds. A component row (kind 0: `node`, and `depth` when bounded) says a component was
-// reached; a declaration row (kind 1: `from_uuid`, `position`, `node` = what it resolves to, `version_spec`) says a
-// declaration was read. Within a recursive CTE only the previous level is visible, but UNION discards every row
-// produced before: without a depth bound component rows carry depth 0, so a component is reached, and expanded,
-// exactly once, and the level it appears in is the only one its declarations are read in; the working table of the
-// next level is exactly the components new in this one, with nothing to deduplicate. With a bound, component rows
-// carry their level (a component can then be expanded again on a later level, up to the bound) while declaration
-// rows do not, so each declaration still comes out once. Either way the caller derives depths, order and cut-offs
-// from the declarations (src/resolvers/graph.ts).
-const STEP_DEPTH = `CASE WHEN $2::int IS NULL THEN 0 ELSE f.depth + 1 END`;
-const EXPANDS = `($2::int IS NULL OR f.depth <= $2::int)`;
+// The walk follows the stored resolution of every declaration (resolved_dependencies, kept by the write path:
+// prisma/migrations/20261203000000_resolved_dependencies), one row per component reached. Without a depth bound UNION
+// drops every component reached before, so each is expanded once and the working table of each level is exactly the
+// components new in it. With a bound, rows carry their level and a component may be expanded again on a later one, up
+// to the bound; its rows are then folded into one. The walk expands up to the bound inclusive, so the level past it is
+// read too: the layout (src/resolvers/graph.ts) notes as truncation what it cannot show.
+//
+// The components reached are then numbered, and every declaration of theirs (towards dependents, every one resolving
+// to them) comes back on those numbers: the answer carries each uuid once, and the caller builds no map of them.
+const CHUNK = 8192;
 
 // What a node brings: whole summaries, or only what every walk shows.
 const SUMMARY = `c.uuid, c.name, c.version, c.lifecycle, c.version_key, c.type, c.description, c.owner, c.tags, c.revision,
   c.created_at, c.updated_at`;
 const THIN_SUMMARY = `c.uuid, c.name, c.version, c.lifecycle`;
 
+// Every join below is a probe per component reached, forced by OFFSET 0 in a lateral subquery: the planner cannot
+// know how much of the registry a walk reaches, and a hash join would read the whole of a table for a walk of a
+// few components. This way a walk costs what it reaches, whatever the size of the registry.
+const WALK = {
+  DEPENDENCIES: (bounded: boolean) => `
+    SELECT r.resolved_uuid, ${bounded ? 'f.depth + 1' : '0'} FROM walk f CROSS JOIN LATERAL (
+      SELECT resolved_uuid FROM resolved_dependencies WHERE component_uuid = f.node AND resolved_uuid IS NOT NULL OFFSET 0) r
+    ${bounded ? 'WHERE f.depth <= $3::int' : ''}`,
+  DEPENDENTS: (bounded: boolean) => `
+    SELECT r.component_uuid, ${bounded ? 'f.depth + 1' : '0'} FROM walk f CROSS JOIN LATERAL (
+      SELECT component_uuid FROM resolved_dependencies WHERE resolved_uuid = f.node OFFSET 0) r
+    ${bounded ? 'WHERE f.depth <= $3::int' : ''}`,
+};
+
+// The declarations between components reached, `f` declaring and `t` what it resolves to: first each component's
+// declarations (towards dependents, the declarations resolving to it), probed as above, then the other end of each
+// found among the components reached in one hash join. The inner OFFSET 0 keeps that join out of the loop of probes,
+// where it would scan the components reached once per component. Towards dependencies every declaration of a
+// component reached counts, resolved or not (-1: to nothing; -2: to a component beyond the walk's cap); towards
+// dependents, every one resolving to a component reached from one reached.
+const EDGES = {
+  DEPENDENCIES: `SELECT d.from_i, d.from_uuid, d.position, d.version_spec, coalesce(t.i, CASE WHEN d.resolved_uuid IS NULL THEN -1 ELSE -2 END) AS to_i
+                  FROM (SELECT f.i AS from_i, f.node AS from_uuid, r.position, r.version_spec, r.resolved_uuid
+                    FROM reached f CROSS JOIN LATERAL (
+                      SELECT position, version_spec, resolved_uuid FROM resolved_dependencies WHERE component_uuid = f.node OFFSET 0) r
+                  OFFSET 0) d
+                 LEFT JOIN reached t ON t.node = d.resolved_uuid`,
+  DEPENDENTS: `SELECT f.i AS from_i, f.node AS from_uuid, d.position, d.version_spec, d.to_i
+                FROM (SELECT t.i AS to_i, r.component_uuid, r.position, r.version_spec
+                  FROM reached t CROSS JOIN LATERAL (
+                    SELECT component_uuid, position, version_spec FROM resolved_dependencies WHERE resolved_uuid = t.node OFFSET 0) r
+                OFFSET 0) d
+               JOIN reached f ON f.node = d.component_uuid`,
+};
+
 // The answer comes in rows of at most CHUNK entries each, so that no message, buffer or text the driver handles holds
-// the whole graph: part 0, components reached, as a JSON array of arrays; part 1, declarations read, as one JSON
-// array per column (no array object per declaration to parse and collect); part 2, whether the walk stopped at the
-// row cap. The driver parses each row's JSON as it arrives. Chunks come in no particular order and need none: the
-// caller numbers the components as it reads them and puts each declaration in its place by position.
-// Declaration rows come out of the walk once each, so they need no deduplication; component rows need it only when
-// bounded (a component reached again on a later level). A declaration's name and pin come back only when it
-// resolved to nothing, the only case that shows them.
-const CHUNK = 8192;
-const OUTPUT = (summary: string) => `,
-  read AS MATERIALIZED (SELECT * FROM walk LIMIT $3)
-  SELECT 0 AS part, json_agg(json_build_array(${summary})) AS items
-    FROM (SELECT node, row_number() OVER () / ${CHUNK} AS chunk FROM (SELECT DISTINCT node FROM read WHERE kind = 0) r) r
-    JOIN components c ON c.uuid = r.node
-   GROUP BY r.chunk
+// the whole graph: part 0, components reached, each chunk with its number and the summaries in order; part 1,
+// declarations, as one JSON array per column (no array object per declaration to parse), the last listing the name
+// and pin of those that resolve to nothing, the only ones that show them; part 2, whether the walk stopped at its cap.
+const STATEMENT = (direction: GraphDirection, bounded: boolean, summary: string) => `
+  WITH RECURSIVE walk(node, depth) AS (
+    SELECT $1::uuid, 0
+    UNION${WALK[direction](bounded)}
+  ),
+  read AS MATERIALIZED (SELECT node FROM walk LIMIT $2::int + 1),
+  reached AS MATERIALIZED (
+    SELECT r.node, row_number() OVER () - 1 AS i, json_build_array(${summary}) AS summary
+      FROM (SELECT ${bounded ? 'DISTINCT ' : ''}node FROM read LIMIT $2::int) r
+      CROSS JOIN LATERAL (SELECT * FROM components WHERE uuid = r.node OFFSET 0) c)
+  SELECT 0 AS part, min(i) / ${CHUNK} AS chunk, json_agg(summary ORDER BY i) AS items FROM reached GROUP BY i / ${CHUNK}
   UNION ALL
-  SELECT 1, json_build_array(json_agg(e.from_uuid), json_agg(e.position), json_agg(e.node), json_agg(e.version_spec),
-              coalesce(json_agg((SELECT json_build_array(e.from_uuid, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
-                                  WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.node IS NULL), '[]'))
-    FROM (SELECT from_uuid, position, node, version_spec, row_number() OVER () / ${CHUNK} AS chunk FROM read WHERE kind = 1) e
-   GROUP BY e.chunk
+  SELECT 1, NULL, json_build_array(json_agg(e.from_i), json_agg(e.position), json_agg(e.to_i), json_agg(e.version_spec),
+           coalesce(json_agg((SELECT json_build_array(e.from_i, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
+                               WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.to_i = -1), '[]'))
+    FROM (SELECT x.*, (row_number() OVER ()) - 1 AS k FROM (${EDGES[direction]}) x) e
+   GROUP BY e.k / ${CHUNK}
   UNION ALL
-  SELECT 2, to_json(count(*) >= $3) FROM read`;
+  SELECT 2, NULL, to_json(count(*) > $2::int) FROM read`;
 
-// OFFSET 0 keeps the declarations a probe per component reached (the planner sizes each level at ten rows, and on a
-// small table it would otherwise hash the whole table at every level), and keeps each resolution computed once
-// though both rows of a declaration use it.
-const DEPENDENCIES_SQL = (summary: string) => `
-  WITH RECURSIVE walk(kind, from_uuid, position, node, depth, version_spec) AS (
-    SELECT 0, NULL::uuid, NULL::int, $1::uuid, 0, NULL::text
-    UNION
-    SELECT v.* FROM (
-      SELECT d.component_uuid, d.position, d.version_spec, ${resolvedUuid('d')} AS resolved, ${STEP_DEPTH} AS depth
-        FROM walk f CROSS JOIN LATERAL (SELECT * FROM component_dependencies WHERE component_uuid = f.node OFFSET 0) d
-       WHERE f.kind = 0 AND ${EXPANDS}
-      OFFSET 0) x
-    CROSS JOIN LATERAL (VALUES (0, NULL::uuid, NULL::int, x.resolved, x.depth, NULL::text),
-                               (1, x.component_uuid, x.position, x.resolved, 0, x.version_spec)) v(kind, from_uuid, position, node, depth, version_spec)
-    WHERE v.kind = 1 OR x.resolved IS NOT NULL
-  )${OUTPUT(summary)}`;
+const STATEMENTS = Object.fromEntries(
+  (['DEPENDENCIES', 'DEPENDENTS'] as const).map((direction) => [
+    direction,
+    {
+      closure: { full: STATEMENT(direction, false, SUMMARY), thin: STATEMENT(direction, false, THIN_SUMMARY) },
+      bounded: { full: STATEMENT(direction, true, SUMMARY), thin: STATEMENT(direction, true, THIN_SUMMARY) },
+    },
+  ]),
+) as Record<GraphDirection, Record<'closure' | 'bounded', Record<'full' | 'thin', string>>>;
 
-// Towards dependents a level is found by the names and uuids of the one before, then kept where the declaration
-// resolves to the component it was found from; component rows carry the name the next level looks for.
-const DEPENDENTS_SQL = (summary: string) => `
-  WITH RECURSIVE walk(kind, from_uuid, position, node, node_name, depth, version_spec) AS (
-    SELECT 0, NULL::uuid, NULL::int, uuid, name, 0, NULL::text FROM components WHERE uuid = $1::uuid
-    UNION
-    SELECT v.* FROM (
-      SELECT d.component_uuid, d.position, d.version_spec, f.node AS resolved, dc.name, ${STEP_DEPTH} AS depth
-        FROM walk f
-        ${declarationsNaming('f.node', 'f.node_name', 'd')}
-        JOIN components dc ON dc.uuid = d.component_uuid
-       WHERE f.kind = 0 AND ${EXPANDS} AND ${resolvedUuid('d')} = f.node
-      OFFSET 0) x
-    CROSS JOIN LATERAL (VALUES (0, NULL::uuid, NULL::int, x.component_uuid, x.name, x.depth, NULL::text),
-                               (1, x.component_uuid, x.position, x.resolved, NULL, 0, x.version_spec)) v(kind, from_uuid, position, node, node_name, depth, version_spec)
-  )${OUTPUT(summary)}`;
-
-const STATEMENTS = {
-  DEPENDENCIES: { full: DEPENDENCIES_SQL(SUMMARY), thin: DEPENDENCIES_SQL(THIN_SUMMARY) },
-  DEPENDENTS: { full: DEPENDENTS_SQL(SUMMARY), thin: DEPENDENTS_SQL(THIN_SUMMARY) },
-} as const;
-
-/** The declarations of a walk by column; the last lists those that resolved to nothing, with their name and pin. */
-type EdgeColumns = [from: string[], position: number[], to: Array<string | null>, versionSpec: Array<string | null>,
-  unresolved: Array<[from: string, position: number, name: string | null, pinned: string | null]>];
+/** The declarations of a walk by column, on the numbers of the components reached. */
+type EdgeColumns = [from: number[], position: number[], to: number[], versionSpec: Array<string | null>,
+  unresolved: Array<[from: number, position: number, name: string | null, pinned: string | null]>];
 type NodeTuple = [uuid: string, name: string, version: string, lifecycle: ComponentSummary['lifecycle'], versionKey?: string, type?: ComponentSummary['type'],
   description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
-type Part = { part: 0; items: NodeTuple[] } | { part: 1; items: EdgeColumns } | { part: 2; items: boolean };
+type Part = { part: 0; chunk: number; items: NodeTuple[] } | { part: 1; items: EdgeColumns } | { part: 2; items: boolean };
+
+function summaryOf([uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt]: NodeTuple): ComponentSummary {
+  return {
+    uuid, name, version, lifecycle,
+    versionKey: versionKey ?? null,
+    type: type ?? null,
+    description: description ?? null,
+    owner: owner ?? null,
+    tags: tags ?? null,
+    revision: revision ?? null,
+    // JSON carries timestamps as text; the schema serves Dates.
+    createdAt: createdAt ? new Date(createdAt) : null,
+    updatedAt: updatedAt ? new Date(updatedAt) : null,
+  };
+}
 
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
-  const sql = STATEMENTS[options.direction][options.summaries ? 'full' : 'thin'];
-  const parts = await db.query<Part>(sql, [root, options.maxDepth, options.rowCap]);
+  const sql = STATEMENTS[options.direction][options.maxDepth === null ? 'closure' : 'bounded'][options.summaries ? 'full' : 'thin'];
+  const parts = await db.query<Part>(sql, options.maxDepth === null ? [root, options.rowCap] : [root, options.rowCap, options.maxDepth]);
   const summaries: ComponentSummary[] = [];
-  const edges: EdgeColumns[] = [];
+  const chunks: EdgeColumns[] = [];
   let capped = false;
   for (const part of parts) {
-    if (part.part === 1) edges.push(part.items);
+    if (part.part === 1) chunks.push(part.items);
     else if (part.part === 2) capped = part.items;
-    else {
-      for (const [uuid, name, version, lifecycle, versionKey, type, description, owner, tags, revision, createdAt, updatedAt] of part.items) {
-        summaries.push({
-          uuid, name, version, lifecycle,
-          versionKey: versionKey ?? null,
-          type: type ?? null,
-          description: description ?? null,
-          owner: owner ?? null,
-          tags: tags ?? null,
-          revision: revision ?? null,
-          // JSON carries timestamps as text; the schema serves Dates.
-          createdAt: createdAt ? new Date(createdAt) : null,
-          updatedAt: updatedAt ? new Date(updatedAt) : null,
-        });
-      }
-    }
+    else part.items.forEach((tuple, at) => (summaries[part.chunk * CHUNK + at] = summaryOf(tuple)));
   }
-  return numbered(summaries, edges, capped);
-}
-
-/** Numbers the components reached and puts each declaration, chunk by chunk, on those numbers (see IndexedWalk). */
-function numbered(summaries: ComponentSummary[], chunks: readonly EdgeColumns[], capped: boolean): IndexedWalk {
-  const index = new Map<string, number>();
-  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
-  const details = new Map(chunks.flatMap((chunk) => chunk[4]).map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
   const count = chunks.reduce((sum, chunk) => sum + chunk[0].length, 0);
   const edgeFrom = new Int32Array(count);
   const edgePosition = new Int32Array(count);
   const edgeTo = new Int32Array(count);
   const edgeSpec = new Array<string | null>(count);
   const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
-  let kept = 0;
-  for (const [froms, positions, tos, specs] of chunks) {
-    for (let e = 0; e < froms.length; e += 1) {
-      // A declaration whose component the walk did not read (as-of walks) is left out; one resolving beyond the row
-      // cap points to -2.
-      const from = index.get(froms[e]!);
-      if (from === undefined) continue;
-      const to = tos[e]!;
-      edgeFrom[kept] = from;
-      edgePosition[kept] = positions[e]!;
-      edgeTo[kept] = to === null ? -1 : (index.get(to) ?? -2);
-      edgeSpec[kept] = specs[e]!;
-      if (to === null) unresolved.set(kept, details.get(`${froms[e]} ${positions[e]}`) ?? { name: null, uuid: null });
-      kept += 1;
+  let at = 0;
+  // Chunks come in no particular order and need none: each declaration keeps the place it arrives at. The few that
+  // resolve to nothing are found in their chunk by component and position, which a declaration's place is known by.
+  for (const [froms, positions, tos, specs, missing] of chunks) {
+    const first = at;
+    edgeFrom.set(froms, at);
+    edgePosition.set(positions, at);
+    edgeTo.set(tos, at);
+    for (const spec of specs) edgeSpec[at++] = spec;
+    if (missing.length === 0) continue;
+    const details = new Map(missing.map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
+    for (let e = first; e < at; e += 1) {
+      if (edgeTo[e] === -1) unresolved.set(e, details.get(`${edgeFrom[e]} ${edgePosition[e]}`) ?? { name: null, uuid: null });
     }
+  }
+  return { summaries, edgeFrom, edgePosition, edgeTo, edgeSpec, unresolved, capped };
+}
+
+/** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
+export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
+  if (!('edges' in walk)) return walk;
+  const { summaries, edges } = walk;
+  const index = new Map<string, number>();
+  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
+  const edgeFrom = new Int32Array(edges.length);
+  const edgePosition = new Int32Array(edges.length);
+  const edgeTo = new Int32Array(edges.length);
+  const edgeSpec: Array<string | null> = [];
+  const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
+  let kept = 0;
+  for (const edge of edges) {
+    // A declaration whose component the walk did not read is left out; one resolving beyond the cap points to -2.
+    const from = index.get(edge.from);
+    if (from === undefined) continue;
+    edgeFrom[kept] = from;
+    edgePosition[kept] = edge.position;
+    edgeTo[kept] = edge.to === null ? -1 : (index.get(edge.to) ?? -2);
+    edgeSpec.push(edge.versionSpec);
+    if (edge.to === null) unresolved.set(kept, { name: edge.name, uuid: edge.uuid });
+    kept += 1;
   }
   return {
     summaries,
     edgeFrom: edgeFrom.subarray(0, kept),
     edgePosition: edgePosition.subarray(0, kept),
     edgeTo: edgeTo.subarray(0, kept),
-    edgeSpec: kept === count ? edgeSpec : edgeSpec.slice(0, kept),
+    edgeSpec,
     unresolved,
-    capped,
+    capped: walk.capped,
   };
-}
-
-/** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
-export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
-  if (!('edges' in walk)) return walk;
-  const { edges } = walk;
-  return numbered(walk.summaries, [[
-    edges.map((edge) => edge.from),
-    edges.map((edge) => edge.position),
-    edges.map((edge) => edge.to),
-    edges.map((edge) => edge.versionSpec),
-    edges.filter((edge) => edge.to === null).map((edge) => [edge.from, edge.position, edge.name, edge.uuid]),
-  ]], walk.capped);
 }

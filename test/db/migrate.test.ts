@@ -95,6 +95,12 @@ describe('migrations on a fresh database', () => {
         { componentUuid: uuid, position: 1, dependencyName: null, versionSpec: null, dependencyUuid: '0b6d0000-0000-4000-8000-000000000000' },
       ],
     });
+    // Written by the change feed's trigger in the registry; here only to check the model maps the table.
+    await db.prisma.resolvedDependency.deleteMany({ where: { componentUuid: uuid } });
+    await db.prisma.resolvedDependency.create({ data: { componentUuid: uuid, position: 0, versionSpec: '^2.1.0', resolvedUuid: uuid } });
+    expect(await db.prisma.resolvedDependency.findMany({ where: { componentUuid: uuid } })).toEqual([
+      { componentUuid: uuid, position: 0, versionSpec: '^2.1.0', resolvedUuid: uuid },
+    ]);
     const invalid = db.prisma.componentDependency.create({ data: { componentUuid: uuid, position: 2, dependencyName: 'half' } });
     await expect(invalid).rejects.toThrow(/component_dependencies_kind_check/);
     const [row] = await db.withSession((session) =>

@@ -7,6 +7,10 @@ beforeAll(async () => {
   registry = await registryHarness();
 });
 afterAll(() => registry.close());
+
+/** Rows planted around the registry's writes get their resolutions as a bulk SQL load does (registry_resolve_all). */
+const plantedResolved = () => registry.db.withSession((session) => session.query('SELECT registry_resolve_all()'));
+
 beforeEach(() => registry.reset());
 
 async function graph(root: string, uuids: Record<string, string>, options: Record<string, unknown> = {}) {
@@ -138,6 +142,7 @@ describe('dependencyGraph on deep graphs, walked in one statement', () => {
     await registry.db.withSession((session) =>
       session.query(`INSERT INTO component_dependencies (component_uuid, position, dependency_name, version_spec) VALUES ($1, 0, 'n', '^1')`, [uuids.m]),
     );
+    await plantedResolved();
     const bounded = await graph(uuids.m!, uuids, { maxDepth: 500 });
     expect(bounded).toMatchObject({ nodes: ['m:0', 'n:1'], edges: ['m->n ^1', 'n->m ^1'], cycles: [['m', 'n', 'm']], isDag: false, truncated: false });
   });
@@ -238,6 +243,7 @@ describe('cycles', () => {
         [uuids.m, uuids.n, uuids.o],
       ),
     );
+    await plantedResolved();
     const result = await graph(uuids.m!, uuids);
     expect(result).toMatchObject({
       nodes: ['m:0', 'n:1', 'o:2'],
