@@ -18,9 +18,11 @@ export interface Database {
   readonly prisma: PrismaClient;
   /**
    * One read outside any transaction, straight through the driver: for large result sets, where Prisma's
-   * conversion of raw rows would cost more than the query.
+   * conversion of raw rows would cost more than the query. A statement given a `prepared` name (one name, one
+   * text) is prepared once per connection, so PostgreSQL can keep its plan instead of planning it at every call;
+   * PGlite ignores the name.
    */
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  query<Row>(sql: string, params?: readonly unknown[], prepared?: string): Promise<Row[]>;
   /** Connections of the pool: PGlite is always one connection, never waited for by anything but itself. */
   poolStats(): { total: number; idle: number; waiting: number };
   /** Runs `work` on one dedicated connection, released afterwards. */
@@ -216,9 +218,9 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
         client.release();
       }
     },
-    async query<Row>(sql: string, params: readonly unknown[] = []) {
+    async query<Row>(sql: string, params: readonly unknown[] = [], prepared?: string) {
       options.onQuery?.(sql);
-      return (await pool.query(sql, [...params])).rows as Row[];
+      return (await pool.query(prepared ? { name: prepared, text: sql, values: [...params] } : { text: sql, values: [...params] })).rows as Row[];
     },
     poolStats: () => ({
       total: pool.totalCount + writePool.totalCount,

@@ -166,7 +166,9 @@ function summaryOf([uuid, name, version, lifecycle, versionKey, type, descriptio
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
   const sql = STATEMENTS[options.direction][options.maxDepth === null ? 'closure' : 'bounded'][options.summaries ? 'full' : 'thin'];
-  const parts = await db.query<Part>(sql, options.maxDepth === null ? [root, options.rowCap] : [root, options.rowCap, options.maxDepth]);
+  const variant = `${options.direction}-${options.maxDepth === null ? 'closure' : 'bounded'}-${options.summaries ? 'full' : 'thin'}`;
+  // Prepared once per connection: planning the statement took 5-6 ms of the 40 a graph of 2,000 nodes takes.
+  const parts = await db.query<Part>(sql, options.maxDepth === null ? [root, options.rowCap] : [root, options.rowCap, options.maxDepth], `graph-walk-${variant}`);
   const summaries: ComponentSummary[] = [];
   const chunks: EdgeColumns[] = [];
   let capped = false;

@@ -3,7 +3,8 @@ import type { ComponentSummary } from './component-row.js';
 
 /** Reads with plain SQL and positional parameters: the driver directly, or the transaction of a write. */
 export interface SqlReader {
-  query<Row>(sql: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** `prepared`: a name to prepare the statement under where the reader can (Database.query). */
+  query<Row>(sql: string, params?: readonly unknown[], prepared?: string): Promise<Row[]>;
 }
 
 /** A write's transaction as a reader, so a check inside the write sees what the write has done so far. */
