@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ComponentSummary } from '../../src/resolvers/component-row.js';
+import { indexWalk } from '../../src/resolvers/graph-walk.js';
+import { GRAPH_LIMITS, layOut } from '../../src/resolvers/graph.js';
 import { GRAPH, labelled, registerGraph } from '../support/graph.js';
 import { registryHarness, type RegistryHarness } from '../support/registry.js';
 
@@ -252,5 +255,56 @@ describe('cycles', () => {
       isDag: false,
     });
     expect((await graph(uuids.o!, uuids, { direction: 'DEPENDENTS' })).isDag).toBe(false);
+  });
+});
+
+describe('layOut', () => {
+  const summary = (uuid: string): ComponentSummary => ({
+    uuid, name: uuid, version: '1.0.0', lifecycle: 'ACTIVE', versionKey: null, type: null, description: null, owner: null, tags: null,
+    revision: null, createdAt: null, updatedAt: null,
+  });
+  // a -> b, a -> c, b -> c, c -> a (a cycle), and b's second declaration resolves to nothing.
+  const walk = indexWalk({
+    summaries: ['c', 'b', 'a'].map(summary),
+    edges: [
+      { from: 'c', position: 0, to: 'a', name: 'a', versionSpec: '^1', uuid: null },
+      { from: 'b', position: 1, to: null, name: 'ghost', versionSpec: '^2', uuid: null },
+      { from: 'a', position: 1, to: 'c', name: 'c', versionSpec: '*', uuid: null },
+      { from: 'b', position: 0, to: 'c', name: 'c', versionSpec: '~1', uuid: null },
+      { from: 'a', position: 0, to: 'b', name: null, versionSpec: null, uuid: 'b' },
+    ],
+    capped: false,
+  });
+
+  it('answers in numbers on the walk, and the same as objects made on first use', () => {
+    const graph = layOut(walk, 'a', 'a', 'DEPENDENCIES', GRAPH_LIMITS.maxDepth, GRAPH_LIMITS.maxNodes);
+    expect(Array.from(graph.order, (node) => walk.summaries[node]!.uuid)).toEqual(['a', 'b', 'c']);
+    expect(Array.from(graph.order, (node) => graph.depths[node])).toEqual([0, 1, 1]);
+    expect(graph.nodes.map(({ uuid, depth, summary }) => [uuid, depth, summary === walk.summaries[walk.summaries.findIndex((s) => s.uuid === uuid)]])).toEqual([
+      ['a', 0, true], ['b', 1, true], ['c', 1, true],
+    ]);
+    expect(graph.root).toBe(graph.nodes[0]);
+    expect(graph.edges).toEqual([
+      { from: 'a', to: 'b', versionSpec: null },
+      { from: 'a', to: 'c', versionSpec: '*' },
+      { from: 'b', to: 'c', versionSpec: '~1' },
+      { from: 'c', to: 'a', versionSpec: '^1' },
+    ]);
+    expect(graph.edges).toBe(graph.edges);
+    expect(graph.unresolved).toEqual([{ from: 'b', name: 'ghost', versionSpec: '^2', uuid: null }]);
+    // One cycle per edge closing back onto the search path: a -> c is met after c is done, and closes none.
+    expect(graph.cycles).toEqual([['a', 'b', 'c', 'a']]);
+    expect(graph.truncated).toBe(false);
+  });
+
+  it('cuts at maxDepth and maxNodes, noting what lies beyond as truncation', () => {
+    const shallow = layOut(walk, 'a', 'a', 'DEPENDENCIES', 0, GRAPH_LIMITS.maxNodes);
+    expect(shallow.nodes.map((node) => node.uuid)).toEqual(['a']);
+    expect(shallow).toMatchObject({ edges: [], truncated: true });
+    const narrow = layOut(walk, 'a', 'a', 'DEPENDENCIES', GRAPH_LIMITS.maxDepth, 2);
+    expect(narrow.nodes.map((node) => node.uuid)).toEqual(['a', 'b']);
+    expect(narrow).toMatchObject({ edges: [{ from: 'a', to: 'b', versionSpec: null }], truncated: true });
+    const up = layOut(walk, 'c', 'c', 'DEPENDENTS', GRAPH_LIMITS.maxDepth, GRAPH_LIMITS.maxNodes);
+    expect(up.nodes.map((node) => `${node.uuid}:${node.depth}`)).toEqual(['c:0', 'a:1', 'b:1']);
   });
 });
