@@ -16,6 +16,7 @@ import { recordOutcome, useRequestTelemetry } from '../observability/telemetry.j
 import type { GraphQLContext } from '../schema/context.js';
 import { useAuthentication, principalOf } from './authentication.js';
 import { createChangeStreams } from './change-stream.js';
+import { useChunkedResults } from './chunked-results.js';
 import { graphiqlOptions, useGraphiQLAssets } from './graphiql.js';
 import { introspectionFromEnv, useBodyLimit, useOperationLimits } from './limits.js';
 import { toClientError } from './errors.js';
@@ -147,6 +148,8 @@ export function createRegistryYoga({
       metrics.graphqlPlugin,
       ...useOperationLimits(introspection),
       useRegistryErrors(logger),
+      // Large answers (whole graphs) go out in chunks as they are serialised, never as one string.
+      useChunkedResults(),
       // After authentication (the key and the REGISTRY_READ check need the principal), before execution.
       ...(responseCache ? [createResponseCache({ ...responseCache, head, onLookup: (hit) => metrics.recordCacheLookup(hit) }).plugin] : []),
       // Queries compile to JavaScript once and run from the cache after: large answers execute severalfold
