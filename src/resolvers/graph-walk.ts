@@ -85,25 +85,18 @@ const WALK = {
     ${bounded ? 'WHERE f.depth <= $3::int' : ''}`,
 };
 
-// The declarations between components reached, `f` declaring and `t` what it resolves to: first each component's
-// declarations (towards dependents, the declarations resolving to it), probed as above, then the other end of each
-// found among the components reached in one hash join. The inner OFFSET 0 keeps that join out of the loop of probes,
-// where it would scan the components reached once per component. Towards dependencies every declaration of a
-// component reached counts, resolved or not (-1: to nothing; -2: to a component beyond the walk's cap); towards
-// dependents, every one resolving to a component reached from one reached.
+// The declarations of the components reached (towards dependents, those resolving to them), probed as above: `near`
+// is the number of the component probed, `far` the uuid at the other end (towards dependencies what the declaration
+// resolves to, null for nothing; towards dependents the declaring component). The caller numbers the far ends
+// itself: a join of the components reached with themselves is what the planner, misjudging the walk's size, could
+// make a scan of all of them per declaration.
 const EDGES = {
-  DEPENDENCIES: `SELECT d.from_i, d.from_uuid, d.position, d.version_spec, coalesce(t.i, CASE WHEN d.resolved_uuid IS NULL THEN -1 ELSE -2 END) AS to_i
-                  FROM (SELECT f.i AS from_i, f.node AS from_uuid, r.position, r.version_spec, r.resolved_uuid
-                    FROM reached f CROSS JOIN LATERAL (
-                      SELECT position, version_spec, resolved_uuid FROM resolved_dependencies WHERE component_uuid = f.node OFFSET 0) r
-                  OFFSET 0) d
-                 LEFT JOIN reached t ON t.node = d.resolved_uuid`,
-  DEPENDENTS: `SELECT f.i AS from_i, f.node AS from_uuid, d.position, d.version_spec, d.to_i
-                FROM (SELECT t.i AS to_i, r.component_uuid, r.position, r.version_spec
-                  FROM reached t CROSS JOIN LATERAL (
-                    SELECT component_uuid, position, version_spec FROM resolved_dependencies WHERE resolved_uuid = t.node OFFSET 0) r
-                OFFSET 0) d
-               JOIN reached f ON f.node = d.component_uuid`,
+  DEPENDENCIES: `SELECT f.i AS near, f.node AS from_uuid, r.position, r.version_spec, r.resolved_uuid AS far
+                   FROM reached f CROSS JOIN LATERAL (
+                     SELECT position, version_spec, resolved_uuid FROM resolved_dependencies WHERE component_uuid = f.node OFFSET 0) r`,
+  DEPENDENTS: `SELECT t.i AS near, r.component_uuid AS from_uuid, r.position, r.version_spec, r.component_uuid AS far
+                 FROM reached t CROSS JOIN LATERAL (
+                   SELECT component_uuid, position, version_spec FROM resolved_dependencies WHERE resolved_uuid = t.node OFFSET 0) r`,
 };
 
 // The answer comes in rows of at most CHUNK entries each, so that no message, buffer or text the driver handles holds
@@ -122,9 +115,9 @@ const STATEMENT = (direction: GraphDirection, bounded: boolean, summary: string)
       CROSS JOIN LATERAL (SELECT * FROM components WHERE uuid = r.node OFFSET 0) c)
   SELECT 0 AS part, min(i) / ${CHUNK} AS chunk, json_agg(summary ORDER BY i) AS items FROM reached GROUP BY i / ${CHUNK}
   UNION ALL
-  SELECT 1, NULL, json_build_array(json_agg(e.from_i), json_agg(e.position), json_agg(e.to_i), json_agg(e.version_spec),
-           coalesce(json_agg((SELECT json_build_array(e.from_i, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
-                               WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.to_i = -1), '[]'))
+  SELECT 1, NULL, json_build_array(json_agg(e.near), json_agg(e.position), json_agg(e.far), json_agg(e.version_spec),
+           coalesce(json_agg((SELECT json_build_array(e.near, e.position, x.dependency_name, x.dependency_uuid) FROM component_dependencies x
+                               WHERE x.component_uuid = e.from_uuid AND x.position = e.position)) FILTER (WHERE e.far IS NULL), '[]'))
     FROM (SELECT x.*, (row_number() OVER ()) - 1 AS k FROM (${EDGES[direction]}) x) e
    GROUP BY e.k / ${CHUNK}
   UNION ALL
@@ -140,9 +133,9 @@ const STATEMENTS = Object.fromEntries(
   ]),
 ) as Record<GraphDirection, Record<'closure' | 'bounded', Record<'full' | 'thin', string>>>;
 
-/** The declarations of a walk by column, on the numbers of the components reached. */
-type EdgeColumns = [from: number[], position: number[], to: number[], versionSpec: Array<string | null>,
-  unresolved: Array<[from: number, position: number, name: string | null, pinned: string | null]>];
+/** The declarations of a walk by column (see EDGES); the last lists those resolving to nothing, by `near` and position. */
+type EdgeColumns = [near: number[], position: number[], far: Array<string | null>, versionSpec: Array<string | null>,
+  unresolved: Array<[near: number, position: number, name: string | null, pinned: string | null]>];
 type NodeTuple = [uuid: string, name: string, version: string, lifecycle: ComponentSummary['lifecycle'], versionKey?: string, type?: ComponentSummary['type'],
   description?: string | null, owner?: string | null, tags?: string[], revision?: number, createdAt?: string, updatedAt?: string];
 
@@ -177,28 +170,52 @@ export async function walkGraph(db: SqlReader, root: string, options: WalkOption
     else if (part.part === 2) capped = part.items;
     else part.items.forEach((tuple, at) => (summaries[part.chunk * CHUNK + at] = summaryOf(tuple)));
   }
+  const index = new Map<string, number>();
+  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
+  const towardsDependencies = options.direction === 'DEPENDENCIES';
   const count = chunks.reduce((sum, chunk) => sum + chunk[0].length, 0);
   const edgeFrom = new Int32Array(count);
   const edgePosition = new Int32Array(count);
   const edgeTo = new Int32Array(count);
   const edgeSpec = new Array<string | null>(count);
   const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
-  let at = 0;
+  let kept = 0;
   // Chunks come in no particular order and need none: each declaration keeps the place it arrives at. The few that
   // resolve to nothing are found in their chunk by component and position, which a declaration's place is known by.
-  for (const [froms, positions, tos, specs, missing] of chunks) {
-    const first = at;
-    edgeFrom.set(froms, at);
-    edgePosition.set(positions, at);
-    edgeTo.set(tos, at);
-    for (const spec of specs) edgeSpec[at++] = spec;
+  for (const [nears, positions, fars, specs, missing] of chunks) {
+    const first = kept;
+    for (let e = 0; e < nears.length; e += 1) {
+      const far = fars[e]!;
+      if (towardsDependencies) {
+        edgeFrom[kept] = nears[e]!;
+        // Resolving beyond a capped walk: -2.
+        edgeTo[kept] = far === null ? -1 : (index.get(far) ?? -2);
+      } else {
+        // A dependent the walk did not reach (beyond its cap or its depth bound) is left out.
+        const from = index.get(far!);
+        if (from === undefined) continue;
+        edgeFrom[kept] = from;
+        edgeTo[kept] = nears[e]!;
+      }
+      edgePosition[kept] = positions[e]!;
+      edgeSpec[kept] = specs[e]!;
+      kept += 1;
+    }
     if (missing.length === 0) continue;
-    const details = new Map(missing.map(([from, position, name, uuid]) => [`${from} ${position}`, { name, uuid }]));
-    for (let e = first; e < at; e += 1) {
+    const details = new Map(missing.map(([near, position, name, uuid]) => [`${near} ${position}`, { name, uuid }]));
+    for (let e = first; e < kept; e += 1) {
       if (edgeTo[e] === -1) unresolved.set(e, details.get(`${edgeFrom[e]} ${edgePosition[e]}`) ?? { name: null, uuid: null });
     }
   }
-  return { summaries, edgeFrom, edgePosition, edgeTo, edgeSpec, unresolved, capped };
+  return {
+    summaries,
+    edgeFrom: edgeFrom.subarray(0, kept),
+    edgePosition: edgePosition.subarray(0, kept),
+    edgeTo: edgeTo.subarray(0, kept),
+    edgeSpec: kept === count ? edgeSpec : edgeSpec.slice(0, kept),
+    unresolved,
+    capped,
+  };
 }
 
 /** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
