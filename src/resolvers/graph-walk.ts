@@ -63,7 +63,7 @@ export interface WalkOptions {
 // read too: the layout (src/resolvers/graph.ts) notes as truncation what it cannot show.
 //
 // The components reached are then numbered, and every declaration of theirs (towards dependents, every one resolving
-// to them) comes back on those numbers: the answer carries each uuid once, and the caller builds no map of them.
+// to them) comes back with the number of the component it was found from and the uuid at its other end.
 const CHUNK = 8192;
 
 // What a node brings: whole summaries, or only what every walk shows.
@@ -158,10 +158,11 @@ function summaryOf([uuid, name, version, lifecycle, versionKey, type, descriptio
 
 /** The part of the graph around `root` a walk needs, read in one statement. */
 export async function walkGraph(db: SqlReader, root: string, options: WalkOptions): Promise<IndexedWalk> {
-  const sql = STATEMENTS[options.direction][options.maxDepth === null ? 'closure' : 'bounded'][options.summaries ? 'full' : 'thin'];
-  const variant = `${options.direction}-${options.maxDepth === null ? 'closure' : 'bounded'}-${options.summaries ? 'full' : 'thin'}`;
+  const bound = options.maxDepth === null ? 'closure' : 'bounded';
+  const summary = options.summaries ? 'full' : 'thin';
+  const params = options.maxDepth === null ? [root, options.rowCap] : [root, options.rowCap, options.maxDepth];
   // Prepared once per connection: planning the statement took 5-6 ms of the 40 a graph of 2,000 nodes takes.
-  const parts = await db.query<Part>(sql, options.maxDepth === null ? [root, options.rowCap] : [root, options.rowCap, options.maxDepth], `graph-walk-${variant}`);
+  const parts = await db.query<Part>(STATEMENTS[options.direction][bound][summary], params, `graph-walk-${options.direction}-${bound}-${summary}`);
   const summaries: ComponentSummary[] = [];
   const chunks: EdgeColumns[] = [];
   let capped = false;
