@@ -171,84 +171,89 @@ export async function walkGraph(db: SqlReader, root: string, options: WalkOption
     else if (part.part === 2) capped = part.items;
     else part.items.forEach((tuple, at) => (summaries[part.chunk * CHUNK + at] = summaryOf(tuple)));
   }
-  const index = new Map<string, number>();
-  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
+  const index = numbersOf(summaries);
   const towardsDependencies = options.direction === 'DEPENDENCIES';
-  const count = chunks.reduce((sum, chunk) => sum + chunk[0].length, 0);
-  const edgeFrom = new Int32Array(count);
-  const edgePosition = new Int32Array(count);
-  const edgeTo = new Int32Array(count);
-  const edgeSpec = new Array<string | null>(count);
-  const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
-  let kept = 0;
+  const edges = new WalkEdges(chunks.reduce((sum, chunk) => sum + chunk[0].length, 0));
   // Chunks come in no particular order and need none: each declaration keeps the place it arrives at. The few that
   // resolve to nothing are found in their chunk by component and position, which a declaration's place is known by.
   for (const [nears, positions, fars, specs, missing] of chunks) {
-    const first = kept;
+    const first = edges.count;
     for (let e = 0; e < nears.length; e += 1) {
       const far = fars[e]!;
       if (towardsDependencies) {
-        edgeFrom[kept] = nears[e]!;
         // Resolving beyond a capped walk: -2.
-        edgeTo[kept] = far === null ? -1 : (index.get(far) ?? -2);
+        edges.add(nears[e]!, positions[e]!, far === null ? -1 : (index.get(far) ?? -2), specs[e]!);
       } else {
         // A dependent the walk did not reach (beyond its cap or its depth bound) is left out.
         const from = index.get(far!);
-        if (from === undefined) continue;
-        edgeFrom[kept] = from;
-        edgeTo[kept] = nears[e]!;
+        if (from !== undefined) edges.add(from, positions[e]!, nears[e]!, specs[e]!);
       }
-      edgePosition[kept] = positions[e]!;
-      edgeSpec[kept] = specs[e]!;
-      kept += 1;
     }
     if (missing.length === 0) continue;
     const details = new Map(missing.map(([near, position, name, uuid]) => [`${near} ${position}`, { name, uuid }]));
-    for (let e = first; e < kept; e += 1) {
-      if (edgeTo[e] === -1) unresolved.set(e, details.get(`${edgeFrom[e]} ${edgePosition[e]}`) ?? { name: null, uuid: null });
+    for (let e = first; e < edges.count; e += 1) {
+      if (edges.to[e] === -1) edges.unresolved.set(e, details.get(`${edges.from[e]} ${edges.position[e]}`) ?? { name: null, uuid: null });
     }
   }
-  return {
-    summaries,
-    edgeFrom: edgeFrom.subarray(0, kept),
-    edgePosition: edgePosition.subarray(0, kept),
-    edgeTo: edgeTo.subarray(0, kept),
-    edgeSpec: kept === count ? edgeSpec : edgeSpec.slice(0, kept),
-    unresolved,
-    capped,
-  };
+  return edges.walk(summaries, capped);
+}
+
+/** Each component's number in a walk: its place among the summaries. */
+function numbersOf(summaries: readonly ComponentSummary[]): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
+  return index;
+}
+
+/** The declarations of an IndexedWalk as they are numbered, in arrays sized for at most `capacity` of them. */
+class WalkEdges {
+  readonly from: Int32Array;
+  readonly position: Int32Array;
+  readonly to: Int32Array;
+  readonly spec: Array<string | null>;
+  readonly unresolved = new Map<number, { name: string | null; uuid: string | null }>();
+  count = 0;
+
+  constructor(capacity: number) {
+    this.from = new Int32Array(capacity);
+    this.position = new Int32Array(capacity);
+    this.to = new Int32Array(capacity);
+    this.spec = new Array<string | null>(capacity);
+  }
+
+  add(from: number, position: number, to: number, spec: string | null): void {
+    this.from[this.count] = from;
+    this.position[this.count] = position;
+    this.to[this.count] = to;
+    this.spec[this.count] = spec;
+    this.count += 1;
+  }
+
+  walk(summaries: ComponentSummary[], capped: boolean): IndexedWalk {
+    const { count } = this;
+    return {
+      summaries,
+      edgeFrom: this.from.subarray(0, count),
+      edgePosition: this.position.subarray(0, count),
+      edgeTo: this.to.subarray(0, count),
+      edgeSpec: count === this.spec.length ? this.spec : this.spec.slice(0, count),
+      unresolved: this.unresolved,
+      capped,
+    };
+  }
 }
 
 /** A walk by uuids (as-of walks) numbered as walkGraph numbers its own. */
 export function indexWalk(walk: WalkResult | IndexedWalk): IndexedWalk {
   if (!('edges' in walk)) return walk;
-  const { summaries, edges } = walk;
-  const index = new Map<string, number>();
-  for (let i = 0; i < summaries.length; i += 1) index.set(summaries[i]!.uuid, i);
-  const edgeFrom = new Int32Array(edges.length);
-  const edgePosition = new Int32Array(edges.length);
-  const edgeTo = new Int32Array(edges.length);
-  const edgeSpec: Array<string | null> = [];
-  const unresolved = new Map<number, { name: string | null; uuid: string | null }>();
-  let kept = 0;
-  for (const edge of edges) {
+  const index = numbersOf(walk.summaries);
+  const edges = new WalkEdges(walk.edges.length);
+  for (const edge of walk.edges) {
     // A declaration whose component the walk did not read is left out; one resolving beyond the cap points to -2.
     const from = index.get(edge.from);
     if (from === undefined) continue;
-    edgeFrom[kept] = from;
-    edgePosition[kept] = edge.position;
-    edgeTo[kept] = edge.to === null ? -1 : (index.get(edge.to) ?? -2);
-    edgeSpec.push(edge.versionSpec);
-    if (edge.to === null) unresolved.set(kept, { name: edge.name, uuid: edge.uuid });
-    kept += 1;
+    if (edge.to === null) edges.unresolved.set(edges.count, { name: edge.name, uuid: edge.uuid });
+    edges.add(from, edge.position, edge.to === null ? -1 : (index.get(edge.to) ?? -2), edge.versionSpec);
   }
-  return {
-    summaries,
-    edgeFrom: edgeFrom.subarray(0, kept),
-    edgePosition: edgePosition.subarray(0, kept),
-    edgeTo: edgeTo.subarray(0, kept),
-    edgeSpec,
-    unresolved,
-    capped: walk.capped,
-  };
+  return edges.walk(walk.summaries, walk.capped);
 }

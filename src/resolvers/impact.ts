@@ -132,8 +132,7 @@ export async function impactOf(tx: SqlSession, written: readonly WrittenEntry[],
   changed.forEach((edge, index) => {
     if (kinds[index] === 'STRANDED' && !edge.retired) strandedLive.set(edge.dependent, edge.label);
   });
-  const counts = { moved: 0, resolved: 0, stranded: 0 };
-  for (const kind of kinds) counts[kind.toLowerCase() as keyof typeof counts] += 1;
+  const counts = countsOf(kinds);
   const live = [...strandedLive].map(([uuid, label]) => ({ uuid, label }));
   if (!detail) return { edges: [], ...counts, strandedLive: live };
 
@@ -153,9 +152,15 @@ export async function impactOf(tx: SqlSession, written: readonly WrittenEntry[],
   return { edges, ...counts, strandedLive: live };
 }
 
+/** How many changes of each kind. */
+function countsOf(kinds: readonly ImpactKind[]): Pick<Impact, 'moved' | 'resolved' | 'stranded'> {
+  const counts = { moved: 0, resolved: 0, stranded: 0 };
+  for (const kind of kinds) counts[kind.toLowerCase() as keyof typeof counts] += 1;
+  return counts;
+}
+
 function summed(edges: readonly ImpactEdge[], strandedLive: Impact['strandedLive']): Impact {
-  const count = (kind: ImpactKind) => edges.filter((edge) => edge.kind === kind).length;
-  return { edges, moved: count('MOVED'), resolved: count('RESOLVED'), stranded: count('STRANDED'), strandedLive };
+  return { edges, ...countsOf(edges.map((edge) => edge.kind)), strandedLive };
 }
 
 /** Refuses an impact that strands live dependents, naming the first of them and how many there are. */

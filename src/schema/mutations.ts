@@ -63,7 +63,7 @@ const ImpactEdgeRef = builder.objectRef<ImpactEdge>('ImpactEdge').implement({
     dependent: t.field({
       type: ComponentRef,
       description: 'The component that declares the dependency.',
-      resolve: (edge) => edge.dependent as never,
+      resolve: (edge) => edge.dependent,
     }),
     position: t.exposeInt('position', { description: "The dependency's place in the dependent's `dependencies`, from 0." }),
     versionSpec: t.exposeString('versionSpec', { description: 'The range declared; for a dependency pinned by uuid, that uuid.' }),
